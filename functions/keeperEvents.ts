@@ -1,0 +1,9 @@
+import { app } from '@azure/functions';
+import './httpStreaming';
+import { createKeeperEventsHandler } from '../shared/keeperIngest';
+import { relayRuntime } from '../shared/relayRuntime';
+
+export const keeperEvents = createKeeperEventsHandler(relayRuntime());
+
+// The Functions key is the authentication: raw Keeper JSON carries no signature.
+app.http('keeperEvents', { route: 'keeper/events', methods: ['POST'], authLevel: 'function', handler: keeperEvents });

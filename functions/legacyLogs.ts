@@ -1,0 +1,9 @@
+import { app } from '@azure/functions';
+import './httpStreaming';
+import { createLegacyLogsHandler } from '../shared/legacyIngest';
+import { relayRuntime } from '../shared/relayRuntime';
+
+export const legacyLogs = createLegacyLogsHandler(relayRuntime());
+
+// Anonymous: the SharedKey signature is the authentication, exactly as on the retired service.
+app.http('legacyLogs', { route: 'logs', methods: ['POST'], authLevel: 'anonymous', handler: legacyLogs });

@@ -1,0 +1,120 @@
+import { promisify } from 'node:util';
+import { gzip as gzipCallback, constants } from 'node:zlib';
+import { LegacyError } from './legacyError';
+import type { BodyFormat, Envelope, EnvelopeMeta } from './queueEnvelope';
+import type { StorageClients } from './storageClients';
+
+const gzip = promisify(gzipCallback);
+
+/** A queue message holds at most 64 KiB of text. */
+export const MAX_QUEUE_MESSAGE_BYTES = 64 * 1024;
+/** Above this a body cannot compress into one message (JSON rarely beats 50:1); go straight to a blob. */
+const INLINE_ATTEMPT_MAX_BODY = 4 * 1024 * 1024;
+/** Senders retry a 503; ask them to wait a little so a storage hiccup is not hammered. */
+const RETRY_AFTER_SECONDS = 10;
+
+/** Durably takes an accepted request: exactly one queue message per request, or an error and nothing queued. */
+export interface Handoff {
+  enqueue(meta: EnvelopeMeta, body: Buffer, format: BodyFormat): Promise<Envelope>;
+}
+
+export function storageUnavailable(): LegacyError {
+  return new LegacyError(
+    'ServiceUnavailable',
+    'The relay could not store the request durably (storage unavailable); nothing was accepted, retry later.',
+    RETRY_AFTER_SECONDS,
+  );
+}
+
+/** A short, secret-free description of a storage failure for the relay's own log. */
+export function describeStorageError(error: unknown): string {
+  const e = error as { name?: string; code?: string; statusCode?: number };
+  return [e.name, e.code, e.statusCode].filter((v) => v !== undefined && v !== '').join(' ') || 'unknown error';
+}
+
+function blobName(meta: EnvelopeMeta): string {
+  const day = meta.receivedAt.slice(0, 10).replace(/-/g, '/');
+  return `${day}/${meta.requestId}.json.gz`;
+}
+
+function isTooLarge(error: unknown): boolean {
+  const e = error as { statusCode?: number; code?: string };
+  return e.statusCode === 413 || e.code === 'RequestBodyTooLarge';
+}
+
+function isForbidden(error: unknown): boolean {
+  return (error as { statusCode?: number }).statusCode === 403;
+}
+
+export function createStorageHandoff(clients: StorageClients, log: (message: string) => void = () => undefined): Handoff {
+  let ready: Promise<void> | undefined;
+
+  // Create the queue and container on first use (Azurite, fresh accounts); Bicep creates them in Azure, where the
+  // identity may lack the right to create and a 403 here only means "already provisioned".
+  function ensureReady(): Promise<void> {
+    ready ??= Promise.all([clients.queue.createIfNotExists(), clients.container.createIfNotExists()]).then(
+      () => undefined,
+      (error: unknown) => {
+        if (isForbidden(error)) return;
+        ready = undefined;
+        throw error;
+      },
+    );
+    return ready;
+  }
+
+  async function send(envelope: Envelope): Promise<void> {
+    // messageTimeToLive -1: never expire; a delivery outage must not silently drop data.
+    await clients.queue.sendMessage(JSON.stringify(envelope), { messageTimeToLive: -1 });
+  }
+
+  async function sendViaBlob(meta: EnvelopeMeta, compressed: Buffer, format: BodyFormat): Promise<Envelope> {
+    const name = blobName(meta);
+    const blob = clients.container.getBlockBlobClient(name);
+    await blob.uploadData(compressed, {
+      blobHTTPHeaders: { blobContentType: 'application/json', blobContentEncoding: 'gzip' },
+      metadata: { logtype: meta.logType, workspaceid: meta.workspaceId, recordcount: String(meta.recordCount) },
+    });
+    const envelope: Envelope = {
+      v: 1,
+      ...meta,
+      payload: { kind: 'blob', encoding: 'gzip', format, container: clients.container.containerName, blobName: name, bytes: compressed.length },
+    };
+    try {
+      await send(envelope);
+    } catch (error) {
+      // The request is refused, so its blob must not linger as an orphan.
+      await blob.deleteIfExists().catch(() => undefined);
+      throw error;
+    }
+    return envelope;
+  }
+
+  return {
+    async enqueue(meta, body, format) {
+      try {
+        await ensureReady();
+        const compressed = await gzip(body, { level: constants.Z_BEST_SPEED });
+        if (body.length <= INLINE_ATTEMPT_MAX_BODY) {
+          const envelope: Envelope = {
+            v: 1,
+            ...meta,
+            payload: { kind: 'inline', encoding: 'gzip-base64', format, data: compressed.toString('base64') },
+          };
+          if (Buffer.byteLength(JSON.stringify(envelope)) <= MAX_QUEUE_MESSAGE_BYTES) {
+            try {
+              await send(envelope);
+              return envelope;
+            } catch (error) {
+              if (!isTooLarge(error)) throw error;
+            }
+          }
+        }
+        return await sendViaBlob(meta, compressed, format);
+      } catch (error) {
+        log(`relay: storage hand-off failed for request ${meta.requestId}: ${describeStorageError(error)}`);
+        throw storageUnavailable();
+      }
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import type { HttpResponseInit, InvocationContext } from '@azure/functions';
+import { LegacyError } from './legacyError';
+
+/** Success is 200 with an empty body: Serilog, Logstash, fluentd and Keeper Commander accept nothing else. */
+export function accepted(requestId: string): HttpResponseInit {
+  return { status: 200, body: '', headers: { 'x-ms-request-id': requestId } };
+}
+
+/** Every refusal is the legacy JSON body; anything unexpected becomes a 500 the sender retries, never a stack trace. */
+export function refused(error: unknown, requestId: string, context: InvocationContext, door: string): HttpResponseInit {
+  const legacy =
+    error instanceof LegacyError
+      ? error
+      : new LegacyError('UnspecifiedError', 'The relay hit an internal error; nothing was accepted, retry later.');
+  if (!(error instanceof LegacyError)) {
+    context.error(`relay: ${door} request ${requestId} failed unexpectedly`, error instanceof Error ? error.stack : String(error));
+  } else if (legacy.status >= 500) {
+    context.warn(`relay: ${door} request ${requestId} answered ${legacy.status} ${legacy.code}`);
+  } else {
+    context.info(`relay: ${door} request ${requestId} refused ${legacy.status} ${legacy.code}: ${legacy.message}`);
+  }
+  const headers: Record<string, string> = { 'x-ms-request-id': requestId };
+  if (legacy.retryAfterSeconds !== undefined) headers['Retry-After'] = String(legacy.retryAfterSeconds);
+  return { status: legacy.status, jsonBody: legacy.body, headers };
+}

@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { accepted, refused } from './httpAnswers';
+import { decodeUtf8, parseJsonText, parseNdjsonText } from './jsonBody';
+import { LegacyError } from './legacyError';
+import type { HttpHandlerFn, IngestDeps } from './legacyIngest';
+import type { BodyFormat } from './queueEnvelope';
+import { declaredLength, readCappedBody } from './requestBody';
+import { KEEPER_LOG_TYPE, validateRecords } from './recordValidation';
+
+const JSON_TYPES = new Set(['application/json', 'text/json']);
+const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines', 'application/json-seq']);
+
+function declaredFormat(contentType: string | null): BodyFormat | undefined {
+  if (contentType === null || contentType.trim() === '') return undefined;
+  const media = contentType.split(';')[0]!.trim().toLowerCase();
+  if (JSON_TYPES.has(media)) return 'json';
+  if (NDJSON_TYPES.has(media)) return 'ndjson';
+  if (media === 'text/plain') return undefined;
+  throw new LegacyError('UnsupportedContentType', `Content-Type '${contentType.slice(0, 80)}' is not supported; use application/json or application/x-ndjson.`);
+}
+
+/** A JSON array, a single event, or NDJSON; a body that is not one JSON value but has several lines is NDJSON. */
+function parseKeeperBody(body: Buffer, format: BodyFormat | undefined): { values: unknown[]; format: BodyFormat } {
+  const text = decodeUtf8(body);
+  if (format === 'ndjson') return { values: parseNdjsonText(text), format };
+  try {
+    const value = parseJsonText(text);
+    return { values: Array.isArray(value) ? value : [value], format: 'json' };
+  } catch (error) {
+    if (!text.trim().includes('\n')) throw error;
+    return { values: parseNdjsonText(text), format: 'ndjson' };
+  }
+}
+
+/** POST /api/keeper/events: raw Keeper events (shapes A, B, C), authenticated by the Functions key. */
+export function createKeeperEventsHandler({ settings, handoff, now = () => new Date() }: IngestDeps): HttpHandlerFn {
+  // Keeper's own events carry no workspace: they belong to the first workspace the relay serves.
+  const workspaceId = settings.workspaces[0]!.id;
+  return async (request, context) => {
+    const requestId = randomUUID();
+    try {
+      const receivedAt = now();
+      const expected = declaredLength(request.headers.get('content-length'));
+      const declared = declaredFormat(request.headers.get('content-type'));
+      const body = await readCappedBody(request.body, expected);
+      const { values, format } = parseKeeperBody(body, declared);
+      const { records, shape } = validateRecords(KEEPER_LOG_TYPE, values);
+      if (records.length === 0) return accepted(requestId);
+      await handoff.enqueue(
+        {
+          requestId,
+          door: 'keeper',
+          workspaceId,
+          logType: KEEPER_LOG_TYPE,
+          receivedAt: receivedAt.toISOString(),
+          shape,
+          recordCount: records.length,
+        },
+        body,
+        format,
+      );
+      return accepted(requestId);
+    } catch (error) {
+      return refused(error, requestId, context, 'keeper');
+    }
+  };
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { isGuid } from './guid';
+
+/**
+ * The queue message one accepted request becomes: the hand-off contract between the HTTP doors and delivery.
+ * Versioned so a relay upgrade can still drain messages written by the previous version.
+ */
+
+export const LOG_TYPE_PATTERN = /^[A-Za-z0-9_]{1,100}$/;
+
+export const bodyFormatSchema = z.enum(['json', 'ndjson']);
+
+export const recordShapeSchema = z.enum([
+  'keeper-push', // shape A: flat snake_case
+  'keeper-azure-monitor', // shape B: envelope + TimeGenerated + data{}
+  'keeper-commander', // shape C: audit_event_type, ip_address, keeper_version
+  'keeper-mixed',
+  'generic',
+]);
+
+const inlinePayloadSchema = z.object({
+  kind: z.literal('inline'),
+  /** The request body exactly as received, gzipped, then base64. */
+  encoding: z.literal('gzip-base64'),
+  format: bodyFormatSchema,
+  data: z.string().min(1),
+});
+
+const blobPayloadSchema = z.object({
+  kind: z.literal('blob'),
+  /** The request body exactly as received, gzipped, in a blob (claim check). */
+  encoding: z.literal('gzip'),
+  format: bodyFormatSchema,
+  container: z.string().min(3),
+  blobName: z.string().min(1),
+  bytes: z.int().nonnegative(),
+});
+
+export const envelopeSchema = z.object({
+  v: z.literal(1),
+  requestId: z.uuid(),
+  door: z.enum(['legacy', 'keeper']),
+  workspaceId: z.string().refine(isGuid, 'a workspace id (GUID)'),
+  logType: z.string().regex(LOG_TYPE_PATTERN),
+  receivedAt: z.iso.datetime({ offset: false }),
+  timeGeneratedField: z.string().min(1).optional(),
+  resourceId: z.string().min(1).optional(),
+  shape: recordShapeSchema,
+  recordCount: z.int().positive(),
+  payload: z.discriminatedUnion('kind', [inlinePayloadSchema, blobPayloadSchema]),
+});
+
+export type Envelope = z.infer<typeof envelopeSchema>;
+export type EnvelopeMeta = Omit<Envelope, 'v' | 'payload'>;
+export type BodyFormat = z.infer<typeof bodyFormatSchema>;
+export type RecordShape = z.infer<typeof recordShapeSchema>;
+export type BlobPayload = z.infer<typeof blobPayloadSchema>;
+
+/** Queue triggers may hand the message over as text or, for JSON text, already parsed. */
+export function parseEnvelope(message: unknown): Envelope {
+  const value = typeof message === 'string' ? JSON.parse(message) : message;
+  return envelopeSchema.parse(value);
+}

@@ -1,0 +1,35 @@
+import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { ContainerClient, BlobServiceClient, type StoragePipelineOptions } from '@azure/storage-blob';
+import { QueueClient, QueueServiceClient, type StoragePipelineOptions as QueuePipelineOptions } from '@azure/storage-queue';
+import type { StorageSettings } from './settings';
+
+/**
+ * A sender waits for the answer: retry storage briefly, then answer 503 so the sender keeps its data and retries,
+ * rather than hold the connection through the SDK's default minute-long backoff.
+ */
+const RETRY = { maxTries: 3, retryDelayInMs: 100, maxRetryDelayInMs: 1000, tryTimeoutInMs: 20_000 };
+
+export interface StorageClients {
+  queue: QueueClient;
+  container: ContainerClient;
+}
+
+function identity(clientId: string | undefined): TokenCredential {
+  return clientId ? new ManagedIdentityCredential({ clientId }) : new DefaultAzureCredential();
+}
+
+export function createStorageClients(storage: StorageSettings, queueName: string, containerName: string): StorageClients {
+  const blobOptions: StoragePipelineOptions = { retryOptions: RETRY };
+  const queueOptions: QueuePipelineOptions = { retryOptions: RETRY };
+  if ('connectionString' in storage) {
+    return {
+      queue: QueueServiceClient.fromConnectionString(storage.connectionString, queueOptions).getQueueClient(queueName),
+      container: BlobServiceClient.fromConnectionString(storage.connectionString, blobOptions).getContainerClient(containerName),
+    };
+  }
+  const credential = identity(storage.clientId);
+  return {
+    queue: new QueueServiceClient(storage.queueServiceUri, credential, queueOptions).getQueueClient(queueName),
+    container: new BlobServiceClient(storage.blobServiceUri, credential, blobOptions).getContainerClient(containerName),
+  };
+}

@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { HttpRequest, HttpResponse, InvocationContext } from '@azure/functions';
+import { loadRegistrations, type Registrations } from './functionRegistry';
+import { projectRoot } from './localSettings';
+
+/**
+ * Serves the project's HTTP functions the way `func start` does, for machines without Azure Functions Core Tools:
+ * same routes (host.json routePrefix), same methods, streamed request bodies, handler answers written back as is.
+ * Function keys are not enforced locally, as with `func start`.
+ */
+
+export interface LocalRunner {
+  server: Server;
+  url: string;
+  registrations: Registrations;
+  close(): Promise<void>;
+}
+
+function routePrefix(): string {
+  const hostJson = JSON.parse(readFileSync(path.join(projectRoot(), 'host.json'), 'utf8')) as {
+    extensions?: { http?: { routePrefix?: string } };
+  };
+  return hostJson.extensions?.http?.routePrefix ?? 'api';
+}
+
+function toHeaders(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (Array.isArray(value)) value.forEach((v) => headers.append(name, v));
+    else if (value !== undefined) headers.set(name, value);
+  }
+  return headers;
+}
+
+async function writeResponse(res: ServerResponse, init: ConstructorParameters<typeof HttpResponse>[0]): Promise<void> {
+  const response = new HttpResponse(init);
+  const body = Buffer.from(await response.arrayBuffer());
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => (headers[name] = value));
+  res.writeHead(response.status, { ...headers, 'content-length': String(body.length) });
+  res.end(body);
+}
+
+export async function startLocalRunner(port = 7071, host = '127.0.0.1'): Promise<LocalRunner> {
+  const registrations = await loadRegistrations();
+  const prefix = routePrefix();
+  const routes = new Map(registrations.http.map((r) => [`/${prefix}/${r.route ?? r.name}`.toLowerCase(), r]));
+  let invocations = 0;
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? `${host}:${port}`}`);
+      const fn = routes.get(url.pathname.replace(/\/+$/, '').toLowerCase());
+      if (!fn) return writeResponse(res, { status: 404 });
+      const methods = (fn.methods ?? ['GET', 'POST']).map((m) => m.toUpperCase());
+      if (!methods.includes((req.method ?? 'GET').toUpperCase())) return writeResponse(res, { status: 405 });
+      const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+      const nativeRequest = new Request(url, {
+        method: req.method,
+        headers: toHeaders(req),
+        body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
+        duplex: 'half',
+      } as RequestInit);
+      // nativeRequest is the library's own streaming seam (what the host's HTTP proxy hands the worker).
+      const request = new HttpRequest({ nativeRequest } as unknown as ConstructorParameters<typeof HttpRequest>[0]);
+      const context = new InvocationContext({ functionName: fn.name, invocationId: `local-${++invocations}` });
+      const answer = await fn.handler(request, context);
+      await writeResponse(res, answer ?? { status: 204 });
+    })().catch((error: unknown) => {
+      console.error('local runner: handler failed', error);
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    server,
+    registrations,
+    url: `http://${host}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
