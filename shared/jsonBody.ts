@@ -33,6 +33,9 @@ function jsonErrorWhere(error: unknown): string {
   const message = error instanceof Error ? error.message : '';
   const position = /position (\d+)/.exec(message);
   if (position) return ` at character ${position[1]}`;
+  // V8 gives no position for an unexpected token, only a snippet of the body: name the character, not the data.
+  const token = /^Unexpected token '(.{1,2})'/u.exec(message);
+  if (token) return `: unexpected character ${JSON.stringify(token[1])}`;
   if (/Unexpected end/i.test(message)) return ': it ends too early';
   return '';
 }

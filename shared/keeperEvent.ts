@@ -26,7 +26,7 @@ const pushEnvelope = {
   client_version: text,
   username: text,
   timestamp: eventTime,
-  enterprise_id: z.int().nullish(),
+  enterprise_id: z.int({ error: 'must be an integer (the Keeper enterprise id)' }).nullish(),
 };
 
 /** Shape A: Keeper's push (legacy "Azure Sentinel" push, syslog/S3/webhook exports). */

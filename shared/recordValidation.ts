@@ -12,9 +12,10 @@ export interface ValidatedRecords {
   shape: RecordShape;
 }
 
-function issueText(issue: z.core.$ZodIssue): string {
+function issueText(issue: z.core.$ZodIssue, record: RecordObject): string {
   const path = issue.path.map(String).join('.');
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `property "${path}" is missing`;
+  const present = issue.path.length > 0 && Object.hasOwn(record, String(issue.path[0]));
+  if (issue.code === 'invalid_type' && !present) return `property "${path}" is missing`;
   return `property "${path}" ${issue.message.replace(/^Invalid input: /, 'is invalid: ')}`;
 }
 
@@ -23,7 +24,7 @@ function checkKeeperEvent(record: RecordObject, index: number): KeeperShape {
   const result = KEEPER_SCHEMAS[shape].safeParse(record);
   if (!result.success) {
     const name = shape === 'keeper-commander' ? 'Keeper Commander row' : 'Keeper event';
-    throw invalidData(`Record ${index} (${name}): ${issueText(result.error.issues[0]!)}.`);
+    throw invalidData(`Record ${index} (${name}): ${issueText(result.error.issues[0]!, record)}.`);
   }
   return shape;
 }

@@ -1,0 +1,125 @@
+import { createHmac } from 'node:crypto';
+import { HttpRequest, InvocationContext } from '@azure/functions';
+import { createStorageHandoff } from '../../shared/handoff';
+import { bodyToValues } from '../../shared/jsonBody';
+import { createLegacyLogsHandler } from '../../shared/legacyIngest';
+import { validateRecords } from '../../shared/recordValidation';
+import { loadSettings } from '../../shared/settings';
+import { LEGACY_PATH, PRIMARY_KEY, relayEnv, signedKeeperHeaders } from './benchWorkspace';
+import { EVENTS_PER_POST } from './keeperEvents';
+import { memoryStorage } from './memoryStorage';
+import { timedLoop } from './timedLoop';
+
+/** One measured loop: `events` went through in `ms` of measured time. */
+export interface Throughput {
+  events: number;
+  ms: number;
+}
+
+export interface IngestCpuResult {
+  baseline: Throughput;
+  handler: Throughput;
+  /** Parts of the handler timed on their own, to show where its time goes. */
+  parseValidate: Throughput;
+  handoff: Throughput;
+  /** Average queue message size the hand-off produced (characters). */
+  envelopeChars: number;
+}
+
+export interface IngestCpuOptions {
+  runMs: number;
+  warmupMs: number;
+}
+
+const throughput = (r: { iterations: number; measuredMs: number }): Throughput => ({
+  events: r.iterations * EVENTS_PER_POST,
+  ms: r.measuredMs,
+});
+
+/** The least any relay must do per post: decode and parse the JSON, and one HMAC-SHA256 over the body. */
+async function baseline(bodies: Buffer[], o: IngestCpuOptions): Promise<Throughput> {
+  const key = Buffer.from(PRIMARY_KEY, 'base64');
+  let sink = 0;
+  const result = await timedLoop(
+    {
+      prepare: (i) => bodies[i % bodies.length]!,
+      run: (body) => {
+        const parsed = JSON.parse(body.toString('utf8')) as unknown[];
+        const mac = createHmac('sha256', key).update(body).digest();
+        sink += parsed.length + mac[0]!; // keeps V8 from discarding the work
+      },
+    },
+    o.runMs,
+    o.warmupMs,
+  );
+  if (sink === 0) throw new Error('baseline did no work');
+  return throughput(result);
+}
+
+/** The real handler with the real hand-off; only the storage write is in memory. */
+async function handler(bodies: Buffer[], o: IngestCpuOptions): Promise<{ t: Throughput; envelopeChars: number }> {
+  const settings = loadSettings(relayEnv('UseDevelopmentStorage=true', 'bench-cpu', 'bench-cpu'));
+  const storage = memoryStorage();
+  const handle = createLegacyLogsHandler({ settings, handoff: createStorageHandoff(storage.clients) });
+  const url = `http://127.0.0.1:7071${LEGACY_PATH}`;
+  const result = await timedLoop(
+    {
+      // The request object and its signature are the sender's and the host's work: built outside the timer.
+      prepare: (i) => {
+        const body = bodies[i % bodies.length]!;
+        const request = new HttpRequest({ method: 'POST', url, headers: signedKeeperHeaders(body), body: { bytes: body } });
+        return { request, context: new InvocationContext() };
+      },
+      run: async ({ request, context }) => {
+        const answer = await handle(request, context);
+        if (answer.status !== 200) throw new Error(`handler answered ${answer.status}: ${JSON.stringify(answer.jsonBody)}`);
+      },
+    },
+    o.runMs,
+    o.warmupMs,
+  );
+  if (storage.stats.blobs > 0) throw new Error(`${storage.stats.blobs} bodies went to blobs; the bench expects inline messages`);
+  return { t: throughput(result), envelopeChars: storage.stats.messageChars / storage.stats.messages };
+}
+
+async function parseValidate(bodies: Buffer[], o: IngestCpuOptions): Promise<Throughput> {
+  const result = await timedLoop(
+    { prepare: (i) => bodies[i % bodies.length]!, run: (body) => validateRecords('Keeper', bodyToValues(body, 'json')) },
+    o.runMs,
+    o.warmupMs,
+  );
+  return throughput(result);
+}
+
+async function handoffOnly(bodies: Buffer[], o: IngestCpuOptions): Promise<Throughput> {
+  const handoff = createStorageHandoff(memoryStorage().clients);
+  const meta = {
+    requestId: '6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b',
+    door: 'legacy' as const,
+    workspaceId: '0b3e6f1a-7c2d-4e9b-8a5f-1d2c3b4a5e6f',
+    logType: 'Keeper',
+    receivedAt: new Date().toISOString(),
+    shape: 'keeper-push' as const,
+    recordCount: EVENTS_PER_POST,
+  };
+  const result = await timedLoop(
+    { prepare: (i) => bodies[i % bodies.length]!, run: (body) => handoff.enqueue(meta, body, 'json') },
+    o.runMs,
+    o.warmupMs,
+  );
+  return throughput(result);
+}
+
+/** Handler and baseline run in the same process, one after the other, over the same bodies. */
+export async function measureIngestCpu(bodies: Buffer[], o: IngestCpuOptions): Promise<IngestCpuResult> {
+  const base = await baseline(bodies, o);
+  const full = await handler(bodies, o);
+  const part = { runMs: o.runMs / 2, warmupMs: o.warmupMs / 2 };
+  return {
+    baseline: base,
+    handler: full.t,
+    parseValidate: await parseValidate(bodies, part),
+    handoff: await handoffOnly(bodies, part),
+    envelopeChars: full.envelopeChars,
+  };
+}

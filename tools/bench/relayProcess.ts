@@ -1,0 +1,46 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { freePort } from '../freePort';
+
+export interface RelayProcess {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts dist/tools/bench/relayServer.js in its own Node process with `env` added, and waits for READY. */
+export async function startRelayProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<RelayProcess> {
+  const port = await freePort();
+  const entry = path.join(__dirname, 'relayServer.js');
+  // stdin is a pipe the child watches: if this process dies without cleaning up, the child exits too.
+  const child = spawn(process.execPath, [entry, String(port)], {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+    });
+
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`relay child not ready within ${timeoutMs} ms: ${stderr.trim()}`)), timeoutMs);
+    child.once('exit', (code) => reject(new Error(`relay child exited (${code}) before READY: ${stderr.trim()}`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const m = /^READY (\S+)$/.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+  }).catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  return { url, stop };
+}
