@@ -9,6 +9,7 @@ import { EVENTS_PER_POST } from './keeperEvents';
 import { loadRun, type LoadResult } from './loadRun';
 import { memoryStorage } from './memoryStorage';
 import { startRelayProcess } from './relayProcess';
+import { merged, withCpu, type SideResult } from './sideResult';
 
 const RELAY_QUEUE = 'bench-relay';
 const BARE_QUEUE = 'bench-bare';
@@ -18,11 +19,13 @@ export interface AckOptions {
   maxOps: number;
   maxMs: number;
   warmupOps: number;
+  /** Rounds per side; maxOps and maxMs are split between them. */
+  rounds: number;
 }
 
-export interface SideResult extends LoadResult {
-  /** approximateMessagesCount of the side's queue after its run (emptied before it). */
-  queued: number;
+export interface AzuriteTarget {
+  connectionString: string;
+  pid: number | undefined;
 }
 
 export interface AckResult {
@@ -67,10 +70,12 @@ async function counted(queue: QueueClient, run: LoadResult): Promise<SideResult>
 }
 
 /**
- * Bare queue writes and relay posts against the same Azurite at the same concurrency. Bare goes first and its
- * queue is emptied before the relay's run, so both sides face an Azurite holding the same amount of data.
+ * Bare queue writes and relay posts against the same Azurite at the same concurrency, in alternating rounds
+ * (bare, relay, bare, relay...) so drift in the machine's load hits both sides alike. Each side's queue is
+ * counted and emptied after its round, so every round starts against an Azurite holding the same data.
  */
-export async function measureAckLatency(connectionString: string, bodies: Buffer[], o: AckOptions): Promise<AckResult> {
+export async function measureAckLatency(azurite: AzuriteTarget, bodies: Buffer[], o: AckOptions): Promise<AckResult> {
+  const { connectionString } = azurite;
   const texts = await relayMessageTexts(bodies);
   const bareQueue = queueClient(connectionString, BARE_QUEUE);
   const relayQueue = queueClient(connectionString, RELAY_QUEUE);
@@ -101,19 +106,30 @@ export async function measureAckLatency(connectionString: string, bodies: Buffer
           if (status !== 200) throw new Error(`relay answered ${status}`);
         },
       });
+    const sides = [
+      { queue: bareQueue, run: bareRun, rounds: [] as SideResult[] },
+      { queue: relayQueue, run: relayRun, rounds: [] as SideResult[] },
+    ] as const;
 
     // Warm-up: opens the keep-alive connections, lets the relay create its queue, and warms both JITs.
-    await drained(bareQueue);
-    await drained(relayQueue);
-    await bareRun(o.warmupOps, o.maxMs);
-    await relayRun(o.warmupOps, o.maxMs);
-    await drained(bareQueue);
-    await drained(relayQueue);
+    for (const side of sides) await drained(side.queue);
+    for (const side of sides) await side.run(o.warmupOps, o.maxMs);
+    for (const side of sides) await drained(side.queue);
 
-    const bare = await counted(bareQueue, await bareRun(o.maxOps, o.maxMs));
-    await drained(bareQueue);
-    const relayed = await counted(relayQueue, await relayRun(o.maxOps, o.maxMs));
-    return { bare, relay: relayed, messageChars: texts.reduce((n, t) => n + t.length, 0) / texts.length };
+    for (let round = 0; round < o.rounds; round++) {
+      for (const side of sides) {
+        const { result, ...cpu } = await withCpu({ relay: relay.pid, azurite: azurite.pid }, () =>
+          side.run(Math.ceil(o.maxOps / o.rounds), o.maxMs / o.rounds),
+        );
+        side.rounds.push({ ...(await counted(side.queue, result)), ...cpu });
+        await drained(side.queue);
+      }
+    }
+    return {
+      bare: merged(sides[0].rounds),
+      relay: merged(sides[1].rounds),
+      messageChars: texts.reduce((n, t) => n + t.length, 0) / texts.length,
+    };
   } finally {
     agent.destroy();
     await relay.stop();

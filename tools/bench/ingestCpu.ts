@@ -5,7 +5,7 @@ import { bodyToValues } from '../../shared/jsonBody';
 import { createLegacyLogsHandler } from '../../shared/legacyIngest';
 import { validateRecords } from '../../shared/recordValidation';
 import { loadSettings } from '../../shared/settings';
-import { LEGACY_PATH, PRIMARY_KEY, relayEnv, signedKeeperHeaders } from './benchWorkspace';
+import { LEGACY_PATH, PRIMARY_KEY, WORKSPACE_ID, relayEnv, signedKeeperHeaders } from './benchWorkspace';
 import { EVENTS_PER_POST } from './keeperEvents';
 import { memoryStorage } from './memoryStorage';
 import { timedLoop } from './timedLoop';
@@ -96,7 +96,7 @@ async function handoffOnly(bodies: Buffer[], o: IngestCpuOptions): Promise<Throu
   const meta = {
     requestId: '6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b',
     door: 'legacy' as const,
-    workspaceId: '0b3e6f1a-7c2d-4e9b-8a5f-1d2c3b4a5e6f',
+    workspaceId: WORKSPACE_ID,
     logType: 'Keeper',
     receivedAt: new Date().toISOString(),
     shape: 'keeper-push' as const,

@@ -24,7 +24,7 @@ type Extra = (r: Rand) => Record<string, unknown>;
 const pick = <T>(r: Rand, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
 const UID_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 /** Keeper uids are 22 characters of URL-safe base64. */
-const uid = (r: Rand): string => Array.from({ length: 22 }, () => pick(r, [...UID_CHARS])).join('');
+const uid = (r: Rand): string => Array.from({ length: 22 }, () => UID_CHARS[Math.floor(r() * UID_CHARS.length)]).join('');
 const digits = (r: Rand, n: number): string => Array.from({ length: n }, () => Math.floor(r() * 10)).join('');
 
 const FIRST = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy', 'mallory', 'oscar'];
@@ -32,22 +32,43 @@ const LAST = ['smith', 'jones', 'garcia', 'miller', 'davis', 'lopez', 'wilson', 
 const DOMAINS = ['company.com', 'corp.example.org', 'contoso.net'];
 const CLIENTS = ['EMConsole.17.0.0', 'Web App.16.11.2', 'Desktop.16.10.5', 'iPhone.16.9.1', 'Android.16.8.0', 'Commander.16.11.0'];
 const user = (r: Rand): string => `${pick(r, FIRST)}.${pick(r, LAST)}${Math.floor(r() * 90)}@${pick(r, DOMAINS)}`;
+const GEO = ['Sacramento, CA, US', 'Amsterdam, NH, NL', 'Chicago, IL, US', 'Singapore, SG'];
 const ip = (r: Rand): string => `${1 + Math.floor(r() * 222)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`;
 
 /** Event codes with their category and the attributes Keeper adds to them (weighted by how often they occur). */
 const KINDS: ReadonlyArray<{ code: string; category: string; weight: number; extra: Extra }> = [
-  { code: 'login', category: 'login', weight: 20, extra: (r) => ({ device_name: pick(r, ['MacBook Pro', 'DESKTOP-' + digits(r, 5), 'iPhone 15']) }) },
-  { code: 'login_failure', category: 'login', weight: 5, extra: (r) => ({ result_code: pick(r, ['auth_failed', 'throttled', 'two_factor_code_invalid']) }) },
+  {
+    code: 'login', category: 'login', weight: 20,
+    extra: (r) => ({ device_name: pick(r, ['MacBook Pro', `DESKTOP-${digits(r, 5)}`, 'iPhone 15']), geo_location: pick(r, GEO) }),
+  },
+  {
+    code: 'login_failure', category: 'login', weight: 5,
+    extra: (r) => ({ result_code: pick(r, ['auth_failed', 'throttled', 'two_factor_code_invalid']), geo_location: pick(r, GEO) }),
+  },
   { code: 'open_record', category: 'usage', weight: 25, extra: (r) => ({ record_uid: uid(r) }) },
   { code: 'record_update', category: 'usage', weight: 10, extra: (r) => ({ record_uid: uid(r), folder_uid: uid(r) }) },
   { code: 'copy_password', category: 'usage', weight: 10, extra: (r) => ({ record_uid: uid(r) }) },
-  { code: 'folder_add_record', category: 'share', weight: 5, extra: (r) => ({ record_uid: uid(r), shared_folder_uid: uid(r), folder_type: 'shared_folder' }) },
+  {
+    code: 'folder_add_record', category: 'share', weight: 5,
+    extra: (r) => ({ record_uid: uid(r), shared_folder_uid: uid(r), folder_type: 'shared_folder' }),
+  },
   { code: 'share', category: 'share', weight: 5, extra: (r) => ({ record_uid: uid(r), to_username: user(r) }) },
-  { code: 'role_enforcement_changed', category: 'policy', weight: 3, extra: (r) => ({ role_id: digits(r, 14), enforcement: pick(r, ['SEND_BREACH_WATCH_EVENTS', 'RESTRICT_EXPORT']), value: pick(r, ['ON', 'OFF', '7']) }) },
+  {
+    code: 'role_enforcement_changed', category: 'policy', weight: 3,
+    extra: (r) => ({
+      role_id: digits(r, 14),
+      node_id: digits(r, 14),
+      enforcement: pick(r, ['SEND_BREACH_WATCH_EVENTS', 'RESTRICT_EXPORT']),
+      value: pick(r, ['ON', 'OFF', '7']),
+    }),
+  },
   { code: 'change_master_password', category: 'security', weight: 2, extra: () => ({}) },
   { code: 'set_two_factor_on', category: 'security', weight: 2, extra: (r) => ({ channel: pick(r, ['totp', 'sms', 'duo', 'webauthn']) }) },
   { code: 'ksm_secret_accessed', category: 'ksm', weight: 8, extra: (r) => ({ app_uid: uid(r), secret_uid: uid(r) }) },
-  { code: 'audit_alert_sent', category: 'usage', weight: 1, extra: (r) => ({ origin: 'admin_permission_added', name: 'ALERT' + digits(r, 3), recipient: user(r), username_new: true }) },
+  {
+    code: 'audit_alert_sent', category: 'usage', weight: 1,
+    extra: (r) => ({ origin: 'admin_permission_added', name: `ALERT${digits(r, 3)}`, recipient: user(r), username_new: true }),
+  },
 ];
 const TOTAL_WEIGHT = KINDS.reduce((sum, k) => sum + k.weight, 0);
 
@@ -68,8 +89,6 @@ function keeperEvent(r: Rand, time: number): Record<string, unknown> {
     username: alert ? 'ALERT' : user(r),
     enterprise_id: 6557,
     timestamp: new Date(time).toISOString(),
-    node_id: digits(r, 14),
-    geo_location: pick(r, ['Sacramento, CA, US', 'Amsterdam, NH, NL', 'Chicago, IL, US', 'Singapore, SG']),
     ...k.extra(r),
   };
 }

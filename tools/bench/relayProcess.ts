@@ -5,6 +5,7 @@ import { freePort } from '../freePort';
 
 export interface RelayProcess {
   url: string;
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -42,5 +43,5 @@ export async function startRelayProcess(env: Record<string, string>, timeoutMs =
     await stop();
     throw error;
   });
-  return { url, stop };
+  return { url, pid: child.pid, stop };
 }

@@ -1,4 +1,5 @@
-import type { AckResult, SideResult } from './ackLatency';
+import type { AckResult } from './ackLatency';
+import type { SideResult } from './sideResult';
 import type { IngestCpuResult, Throughput } from './ingestCpu';
 import { mean, percentile } from './loadRun';
 import { renderTable } from './table';
@@ -14,6 +15,13 @@ const met = (ok: boolean) => (ok ? 'yes' : 'NO');
 
 function throughputCell(t: Throughput): string {
   return `${fmt(perSecond(t))} events/s, ${fmt(microsPerEvent(t), 2)} µs/event`;
+}
+
+/** Where the CPU of one operation went: senders (this process), relay process, Azurite. */
+function cpuCell(side: SideResult): string {
+  const ops = side.latencies.length + side.failures;
+  const per = (ms: number | undefined) => (ms === undefined || ops === 0 ? 'n/a' : fmt(ms / ops, 2));
+  return `senders ${per(side.senderCpuMs)}, relay process ${per(side.relayCpuMs)}, Azurite ${per(side.azuriteCpuMs)}`;
 }
 
 function latencyCell(side: SideResult): string {
@@ -46,7 +54,9 @@ export function report({ cpu, ack, concurrency, bodyBytes }: ReportInput): { tab
     [`  part: hand-off gzip+base64+JSON (~${fmt(cpu.envelopeChars / 1024, 1)} KiB msg)`, throughputCell(cpu.handoff), '', ''],
     ['Ingest: handler / baseline (µs per event)', `${fmt(ratio, 2)}x`, `≤ ${MAX_CPU_RATIO}x`, met(ratio <= MAX_CPU_RATIO)],
     [`Ack: bare sendMessage (~${fmt(ack.messageChars / 1024, 1)} KiB, TTL -1), ${concurrency} concurrent`, latencyCell(ack.bare), '', ''],
+    ['  CPU ms per queue write', cpuCell(ack.bare), '', ''],
     [`Ack: relay ${post}, ${concurrency} concurrent`, latencyCell(ack.relay), '', ''],
+    ['  CPU ms per post', cpuCell(ack.relay), '', ''],
     ['Ack: relay p99 - bare p99', `${fmt(p99Added, 1)} ms`, `≤ +${MAX_ADDED_P99_MS} ms`, met(p99Added <= MAX_ADDED_P99_MS)],
     [
       'Ack: relay answers 200',
