@@ -1,10 +1,8 @@
-import { promisify } from 'node:util';
-import { gzip as gzipCallback, constants } from 'node:zlib';
 import { LegacyError } from './legacyError';
+import { compressPayload } from './payloadCodec';
 import type { BodyFormat, Envelope, EnvelopeMeta } from './queueEnvelope';
 import type { StorageClients } from './storageClients';
 
-const gzip = promisify(gzipCallback);
 
 /** A queue message holds at most 64 KiB of text. */
 export const MAX_QUEUE_MESSAGE_BYTES = 64 * 1024;
@@ -34,7 +32,7 @@ export function describeStorageError(error: unknown): string {
 
 function blobName(meta: EnvelopeMeta): string {
   const day = meta.receivedAt.slice(0, 10).replace(/-/g, '/');
-  return `${day}/${meta.requestId}.json.gz`;
+  return `${day}/${meta.requestId}.json.br`;
 }
 
 function isTooLarge(error: unknown): boolean {
@@ -63,25 +61,25 @@ export function createStorageHandoff(clients: StorageClients, log: (message: str
     return ready;
   }
 
-  async function send(envelope: Envelope): Promise<void> {
+  async function send(text: string): Promise<void> {
     // messageTimeToLive -1: never expire; a delivery outage must not silently drop data.
-    await clients.queue.sendMessage(JSON.stringify(envelope), { messageTimeToLive: -1 });
+    await clients.queue.sendMessage(text, { messageTimeToLive: -1 });
   }
 
   async function sendViaBlob(meta: EnvelopeMeta, compressed: Buffer, format: BodyFormat): Promise<Envelope> {
     const name = blobName(meta);
     const blob = clients.container.getBlockBlobClient(name);
     await blob.uploadData(compressed, {
-      blobHTTPHeaders: { blobContentType: 'application/json', blobContentEncoding: 'gzip' },
+      blobHTTPHeaders: { blobContentType: 'application/json', blobContentEncoding: 'br' },
       metadata: { logtype: meta.logType, workspaceid: meta.workspaceId, recordcount: String(meta.recordCount) },
     });
     const envelope: Envelope = {
       v: 1,
       ...meta,
-      payload: { kind: 'blob', encoding: 'gzip', format, container: clients.container.containerName, blobName: name, bytes: compressed.length },
+      payload: { kind: 'blob', encoding: 'br', format, container: clients.container.containerName, blobName: name, bytes: compressed.length },
     };
     try {
-      await send(envelope);
+      await send(JSON.stringify(envelope));
     } catch (error) {
       // The request is refused, so its blob must not linger as an orphan.
       await blob.deleteIfExists().catch(() => undefined);
@@ -94,16 +92,17 @@ export function createStorageHandoff(clients: StorageClients, log: (message: str
     async enqueue(meta, body, format) {
       try {
         await ensureReady();
-        const compressed = await gzip(body, { level: constants.Z_BEST_SPEED });
+        const compressed = await compressPayload(body);
         if (body.length <= INLINE_ATTEMPT_MAX_BODY) {
           const envelope: Envelope = {
             v: 1,
             ...meta,
-            payload: { kind: 'inline', encoding: 'gzip-base64', format, data: compressed.toString('base64') },
+            payload: { kind: 'inline', encoding: 'br-base64', format, data: compressed.toString('base64') },
           };
-          if (Buffer.byteLength(JSON.stringify(envelope)) <= MAX_QUEUE_MESSAGE_BYTES) {
+          const text = JSON.stringify(envelope);
+          if (Buffer.byteLength(text) <= MAX_QUEUE_MESSAGE_BYTES) {
             try {
-              await send(envelope);
+              await send(text);
               return envelope;
             } catch (error) {
               if (!isTooLarge(error)) throw error;

@@ -1,15 +1,14 @@
+import { isUtf8 } from 'node:buffer';
 import { invalidData } from './legacyError';
 import type { BodyFormat } from './queueEnvelope';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /** UTF-8 only, as the retired API required; a byte-order mark is tolerated and dropped. */
 export function decodeUtf8(bytes: Uint8Array): string {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    throw invalidData(`The body is not valid UTF-8 (first invalid byte at offset ${firstInvalidUtf8Offset(bytes)}).`);
-  }
+  // isUtf8 validates natively, several times faster than a fatal TextDecoder.
+  if (!isUtf8(bytes)) throw invalidData(`The body is not valid UTF-8 (first invalid byte at offset ${firstInvalidUtf8Offset(bytes)}).`);
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const bom = buffer.length >= 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf;
+  return buffer.toString('utf8', bom ? 3 : 0);
 }
 
 function firstInvalidUtf8Offset(bytes: Uint8Array): number {

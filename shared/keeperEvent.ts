@@ -6,12 +6,14 @@ import type { RecordShape } from './queueEnvelope';
  * every other attribute is kept as it came (Keeper lists 200+ event types; unknown attributes are data).
  */
 
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
+// Field ranges in the pattern itself: Date.parse per event cost more than the rest of the envelope check.
+const ISO_8601 =
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[T ]([01]\d|2[0-3]):[0-5]\d(:([0-5]\d|60)(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/;
 
 /** An ISO 8601 time such as 2025-01-12T00:03:44.743Z. */
 export const isoTimeSchema = z
   .string()
-  .refine((s) => ISO_8601.test(s) && !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 time such as 2025-01-12T00:03:44.743Z');
+  .regex(ISO_8601, 'must be an ISO 8601 time such as 2025-01-12T00:03:44.743Z');
 
 const text = z.string().nullish();
 /** Keeper's own exports use ISO text; Commander's raw rows and CSV exports use epoch numbers. */
@@ -29,18 +31,23 @@ const pushEnvelope = {
   enterprise_id: z.int({ error: 'must be an integer (the Keeper enterprise id)' }).nullish(),
 };
 
+// The envelope schemas validate (strip mode reads only the envelope fields, so checking a record does not copy it);
+// the event schemas are the same envelopes with every other attribute kept.
+
 /** Shape A: Keeper's push (legacy "Azure Sentinel" push, syslog/S3/webhook exports). */
-export const keeperPushEventSchema = z.looseObject(pushEnvelope);
+const keeperPushEnvelopeSchema = z.object(pushEnvelope);
+export const keeperPushEventSchema = keeperPushEnvelopeSchema.loose();
 
 /** Shape B: Keeper's "Azure Monitor Logs" format, event attributes nested in `data`. */
-export const keeperAzureMonitorEventSchema = z.looseObject({
+const keeperAzureMonitorEnvelopeSchema = z.object({
   ...pushEnvelope,
   TimeGenerated: isoTimeSchema.nullish(),
   data: z.record(z.string(), z.unknown()).nullish(),
 });
+export const keeperAzureMonitorEventSchema = keeperAzureMonitorEnvelopeSchema.loose();
 
 /** Shape C: Keeper Commander `audit-log --target azure-la` rows. */
-export const keeperCommanderEventSchema = z.looseObject({
+const keeperCommanderEnvelopeSchema = z.object({
   audit_event_type: z.string().min(1),
   ip_address: text,
   keeper_version: text,
@@ -49,6 +56,7 @@ export const keeperCommanderEventSchema = z.looseObject({
   created: z.number().nonnegative().nullish(),
   status: z.union([z.string(), z.number()]).nullish(),
 });
+export const keeperCommanderEventSchema = keeperCommanderEnvelopeSchema.loose();
 
 export type KeeperPushEvent = z.infer<typeof keeperPushEventSchema>;
 export type KeeperAzureMonitorEvent = z.infer<typeof keeperAzureMonitorEventSchema>;
@@ -56,10 +64,11 @@ export type KeeperCommanderEvent = z.infer<typeof keeperCommanderEventSchema>;
 
 export type KeeperShape = Extract<RecordShape, 'keeper-push' | 'keeper-azure-monitor' | 'keeper-commander'>;
 
-export const KEEPER_SCHEMAS = {
-  'keeper-push': keeperPushEventSchema,
-  'keeper-azure-monitor': keeperAzureMonitorEventSchema,
-  'keeper-commander': keeperCommanderEventSchema,
+/** What validates a record of each shape. */
+export const KEEPER_ENVELOPE_SCHEMAS = {
+  'keeper-push': keeperPushEnvelopeSchema,
+  'keeper-azure-monitor': keeperAzureMonitorEnvelopeSchema,
+  'keeper-commander': keeperCommanderEnvelopeSchema,
 } as const satisfies Record<KeeperShape, z.ZodType>;
 
 /** Which shape a record is in, by the fields only that shape has. */

@@ -20,16 +20,16 @@ export const recordShapeSchema = z.enum([
 
 const inlinePayloadSchema = z.object({
   kind: z.literal('inline'),
-  /** The request body exactly as received, gzipped, then base64. */
-  encoding: z.literal('gzip-base64'),
+  /** The request body exactly as received, Brotli-compressed (payloadCodec), then base64. */
+  encoding: z.literal('br-base64'),
   format: bodyFormatSchema,
   data: z.string().min(1),
 });
 
 const blobPayloadSchema = z.object({
   kind: z.literal('blob'),
-  /** The request body exactly as received, gzipped, in a blob (claim check). */
-  encoding: z.literal('gzip'),
+  /** The request body exactly as received, Brotli-compressed (payloadCodec), in a blob (claim check). */
+  encoding: z.literal('br'),
   format: bodyFormatSchema,
   container: z.string().min(3),
   blobName: z.string().min(1),

@@ -46,35 +46,50 @@ export interface RecordRuleOptions {
   allowTimeGenerated?: boolean;
 }
 
+/**
+ * Names already found valid. Senders repeat the same few dozen names in every record, so each distinct name is
+ * checked once; the cap keeps a caller inventing names from growing it without bound.
+ */
+const validNames = new Set<string>();
+const VALID_NAMES_CAP = 10_000;
+
+function checkName(name: string, index: number, options: RecordRuleOptions): void {
+  if (validNames.has(name)) return;
+  const problem = topLevelNameProblem(name);
+  if (problem) throw invalidData(`Record ${index}: property name ${quote(name)} ${problem}.`);
+  const reserved = RESERVED.get(name.toLowerCase());
+  if (reserved && !(reserved === 'TimeGenerated' && options.allowTimeGenerated)) {
+    throw invalidData(`Record ${index}: property ${quote(name)} uses the reserved name ${reserved}.`);
+  }
+  // TimeGenerated is valid only by option, so it is never remembered as valid for everyone.
+  if (!reserved && !FORBIDDEN_KEYS.has(name) && validNames.size < VALID_NAMES_CAP) validNames.add(name);
+}
+
 /** Checks one record; throws InvalidDataFormat naming the record index and the property. */
 export function checkRecord(record: unknown, index: number, options: RecordRuleOptions = {}): asserts record is RecordObject {
   if (!isPlainObject(record)) throw invalidData(`Record ${index} is ${describe(record)}, not a JSON object.`);
-  for (const name of Object.keys(record)) {
-    const problem = topLevelNameProblem(name);
-    if (problem) throw invalidData(`Record ${index}: property name ${quote(name)} ${problem}.`);
-    const reserved = RESERVED.get(name.toLowerCase());
-    if (reserved && !(reserved === 'TimeGenerated' && options.allowTimeGenerated)) {
-      throw invalidData(`Record ${index}: property ${quote(name)} uses the reserved name ${reserved}.`);
-    }
+  for (const name in record) {
+    checkName(name, index, options);
+    if (FORBIDDEN_KEYS.has(name)) throw invalidData(`Record ${index}: property ${quote(name)} is not allowed (${name}).`);
+    const child = record[name];
+    if (typeof child === 'object' && child !== null) checkNesting(child, name, index);
   }
-  checkNesting(record, index);
 }
 
 /** Iterative walk: JSON.parse accepts nesting far deeper than any recursion could follow. */
-function checkNesting(record: RecordObject, index: number): void {
-  const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: record, path: '', depth: 1 }];
+function checkNesting(root: object, rootPath: string, index: number): void {
+  const stack: Array<{ value: object; path: string; depth: number }> = [{ value: root, path: rootPath, depth: 2 }];
   while (stack.length > 0) {
     const { value, path, depth } = stack.pop()!;
+    if (depth > MAX_DEPTH) throw tooDeep(index, path);
     if (Array.isArray(value)) {
-      if (depth > MAX_DEPTH) throw tooDeep(index, path);
       for (let i = 0; i < value.length; i++) {
-        const child = value[i];
+        const child: unknown = value[i];
         if (typeof child === 'object' && child !== null) stack.push({ value: child, path: `${path}[${i}]`, depth: depth + 1 });
       }
-    } else if (typeof value === 'object' && value !== null) {
-      if (depth > MAX_DEPTH) throw tooDeep(index, path);
-      for (const key of Object.keys(value)) {
-        const childPath = path === '' ? key : `${path}.${key}`;
+    } else {
+      for (const key in value) {
+        const childPath = `${path}.${key}`;
         if (FORBIDDEN_KEYS.has(key)) throw invalidData(`Record ${index}: property ${quote(childPath)} is not allowed (${key}).`);
         const child = (value as RecordObject)[key];
         if (typeof child === 'object' && child !== null) stack.push({ value: child, path: childPath, depth: depth + 1 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { KEEPER_SCHEMAS, keeperShapeOf, type KeeperShape } from './keeperEvent';
+import { KEEPER_ENVELOPE_SCHEMAS, keeperShapeOf, type KeeperShape } from './keeperEvent';
 import { invalidData } from './legacyError';
 import type { RecordShape } from './queueEnvelope';
 import { checkRecord, type RecordObject } from './recordRules';
@@ -21,7 +21,7 @@ function issueText(issue: z.core.$ZodIssue, record: RecordObject): string {
 
 function checkKeeperEvent(record: RecordObject, index: number): KeeperShape {
   const shape = keeperShapeOf(record);
-  const result = KEEPER_SCHEMAS[shape].safeParse(record);
+  const result = KEEPER_ENVELOPE_SCHEMAS[shape].safeParse(record);
   if (!result.success) {
     const name = shape === 'keeper-commander' ? 'Keeper Commander row' : 'Keeper event';
     throw invalidData(`Record ${index} (${name}): ${issueText(result.error.issues[0]!, record)}.`);

@@ -7,7 +7,7 @@ import type { StorageSettings } from './settings';
  * A sender waits for the answer: retry storage briefly, then answer 503 so the sender keeps its data and retries,
  * rather than hold the connection through the SDK's default minute-long backoff.
  */
-const RETRY = { maxTries: 3, retryDelayInMs: 100, maxRetryDelayInMs: 1000, tryTimeoutInMs: 20_000 };
+const RETRY = { maxTries: 3, retryDelayInMs: 100, maxRetryDelayInMs: 1000, tryTimeoutInMs: 10_000 };
 
 export interface StorageClients {
   queue: QueueClient;

@@ -57,7 +57,7 @@ describe('end to end over real HTTP: local runner + Azurite', () => {
     const envelopes = await queuedEnvelopes(relay.connectionString, relay.queueName);
     expect(envelopes).toHaveLength(1);
     const envelope = envelopes[0]!;
-    expect(envelope.payload).toMatchObject({ kind: 'blob', container: relay.containerName, encoding: 'gzip', format: 'json' });
+    expect(envelope.payload).toMatchObject({ kind: 'blob', container: relay.containerName, encoding: 'br', format: 'json' });
     expect(envelope.recordCount).toBe(20_000);
     expect(await blobCount(relay.connectionString, relay.containerName)).toBe(blobsBefore + 1);
     expect(await envelopeRecords(relay.connectionString, envelope)).toEqual(records);

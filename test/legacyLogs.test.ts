@@ -38,7 +38,7 @@ describe('POST /api/logs: the legacy contract', () => {
       logType: 'Keeper',
       shape: 'keeper-push',
       recordCount: keeperPushEvents.length,
-      payload: { kind: 'inline', encoding: 'gzip-base64', format: 'json' },
+      payload: { kind: 'inline', encoding: 'br-base64', format: 'json' },
     });
     expect(envelope!.timeGeneratedField).toBeUndefined();
     expect(envelope!.resourceId).toBeUndefined();
@@ -110,6 +110,12 @@ describe('POST /api/logs: the legacy contract', () => {
     expectAccepted(await post({ body }));
     const [envelope] = await envelopes();
     expect(await envelopeRecords(relay.connectionString, envelope!)).toEqual([{ audit_event: 'login', username: 'jürgen@exämple.com', note: '日本語 ✓' }]);
+  });
+
+  it('tolerates a UTF-8 byte-order mark before the JSON', async () => {
+    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('[{"message":"bom"}]')]);
+    expectAccepted(await post({ body, logType: 'Serilog' }));
+    expect(await envelopeRecords(relay.connectionString, (await envelopes())[0]!)).toEqual([{ message: 'bom' }]);
   });
 
   it('keeps a 250-event Commander batch in one inline message under the 64 KiB limit', async () => {

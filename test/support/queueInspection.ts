@@ -1,8 +1,8 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
-import { gunzipSync } from 'node:zlib';
 import { parseEnvelope, type Envelope } from '../../shared/queueEnvelope';
 import { bodyToValues } from '../../shared/jsonBody';
+import { decompressPayload } from '../../shared/payloadCodec';
 
 /** Reads (without consuming) what the relay left in its queue, decoded and validated against the envelope schema. */
 export async function queuedEnvelopes(connectionString: string, queueName: string): Promise<Envelope[]> {
@@ -28,11 +28,11 @@ export async function clearQueue(connectionString: string, queueName: string): P
 
 /** The body an envelope carries, inline or behind its blob pointer. */
 export async function envelopeBody(connectionString: string, envelope: Envelope): Promise<Buffer> {
-  if (envelope.payload.kind === 'inline') return gunzipSync(Buffer.from(envelope.payload.data, 'base64'));
+  if (envelope.payload.kind === 'inline') return decompressPayload(Buffer.from(envelope.payload.data, 'base64'));
   const blob = BlobServiceClient.fromConnectionString(connectionString)
     .getContainerClient(envelope.payload.container)
     .getBlobClient(envelope.payload.blobName);
-  return gunzipSync(await blob.downloadToBuffer());
+  return decompressPayload(await blob.downloadToBuffer());
 }
 
 export async function envelopeRecords(connectionString: string, envelope: Envelope): Promise<unknown[]> {

@@ -1,7 +1,7 @@
 /**
  * Realistic shape-A Keeper push events (keeper-events.md §1.A), generated from a fixed seed so every bench run
  * measures the same bytes. Values vary per event (codes, users, IPs, timestamps, uids) so neither JSON.parse
- * nor gzip sees an unrealistically repetitive body.
+ * nor the compressor sees an unrealistically repetitive body.
  */
 
 export const EVENTS_PER_POST = 250;

@@ -2,7 +2,7 @@ import type { StorageClients } from '../../shared/storageClients';
 
 /**
  * Stand-ins for the queue and container clients with only the methods createStorageHandoff calls, so the real
- * hand-off (gzip, base64, JSON.stringify, size check) runs and only the network write is left out.
+ * hand-off (compression, base64, JSON.stringify, size check) runs and only the network write is left out.
  * Messages are counted, not kept: a several-second run would otherwise hold hundreds of MB.
  */
 export interface MemoryStorage {

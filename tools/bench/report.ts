@@ -51,7 +51,7 @@ export function report({ cpu, ack, concurrency, bodyBytes }: ReportInput): { tab
     ['Ingest: baseline JSON.parse + HMAC-SHA256 of body', throughputCell(cpu.baseline), '', ''],
     ['Ingest: legacy handler, in-memory hand-off', throughputCell(cpu.handler), '', ''],
     ['  part: bodyToValues + validateRecords', throughputCell(cpu.parseValidate), '', ''],
-    [`  part: hand-off gzip+base64+JSON (~${fmt(cpu.envelopeChars / 1024, 1)} KiB msg)`, throughputCell(cpu.handoff), '', ''],
+    [`  part: hand-off brotli+base64+JSON (~${fmt(cpu.envelopeChars / 1024, 1)} KiB msg)`, throughputCell(cpu.handoff), '', ''],
     ['Ingest: handler / baseline (µs per event)', `${fmt(ratio, 2)}x`, `≤ ${MAX_CPU_RATIO}x`, met(ratio <= MAX_CPU_RATIO)],
     [`Ack: bare sendMessage (~${fmt(ack.messageChars / 1024, 1)} KiB, TTL -1), ${concurrency} concurrent`, latencyCell(ack.bare), '', ''],
     ['  CPU ms per queue write', cpuCell(ack.bare), '', ''],
