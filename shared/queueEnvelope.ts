@@ -47,6 +47,8 @@ export const envelopeSchema = z.object({
   resourceId: z.string().min(1).optional(),
   shape: recordShapeSchema,
   recordCount: z.int().positive(),
+  /** How many times delivery put the message back for later (configuration or transient errors). */
+  deferrals: z.int().nonnegative().optional(),
   payload: z.discriminatedUnion('kind', [inlinePayloadSchema, blobPayloadSchema]),
 });
 

@@ -1,6 +1,7 @@
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { ContainerClient, BlobServiceClient, type StoragePipelineOptions } from '@azure/storage-blob';
 import { QueueClient, QueueServiceClient, type StoragePipelineOptions as QueuePipelineOptions } from '@azure/storage-queue';
+import { poisonQueueName } from './poisonMessage';
 import type { StorageSettings } from './settings';
 
 /**
@@ -11,6 +12,8 @@ const RETRY = { maxTries: 3, retryDelayInMs: 100, maxRetryDelayInMs: 1000, tryTi
 
 export interface StorageClients {
   queue: QueueClient;
+  /** `<queue>-poison`: where messages that cannot be delivered wait, with their reason, for a redrive. */
+  poisonQueue: QueueClient;
   container: ContainerClient;
 }
 
@@ -21,15 +24,18 @@ function identity(clientId: string | undefined): TokenCredential {
 export function createStorageClients(storage: StorageSettings, queueName: string, containerName: string): StorageClients {
   const blobOptions: StoragePipelineOptions = { retryOptions: RETRY };
   const queueOptions: QueuePipelineOptions = { retryOptions: RETRY };
-  if ('connectionString' in storage) {
-    return {
-      queue: QueueServiceClient.fromConnectionString(storage.connectionString, queueOptions).getQueueClient(queueName),
-      container: BlobServiceClient.fromConnectionString(storage.connectionString, blobOptions).getContainerClient(containerName),
-    };
-  }
-  const credential = identity(storage.clientId);
+  const credential = 'connectionString' in storage ? undefined : identity(storage.clientId);
+  const queues =
+    'connectionString' in storage
+      ? QueueServiceClient.fromConnectionString(storage.connectionString, queueOptions)
+      : new QueueServiceClient(storage.queueServiceUri, credential, queueOptions);
+  const blobs =
+    'connectionString' in storage
+      ? BlobServiceClient.fromConnectionString(storage.connectionString, blobOptions)
+      : new BlobServiceClient(storage.blobServiceUri, credential, blobOptions);
   return {
-    queue: new QueueServiceClient(storage.queueServiceUri, credential, queueOptions).getQueueClient(queueName),
-    container: new BlobServiceClient(storage.blobServiceUri, credential, blobOptions).getContainerClient(containerName),
+    queue: queues.getQueueClient(queueName),
+    poisonQueue: queues.getQueueClient(poisonQueueName(queueName)),
+    container: blobs.getContainerClient(containerName),
   };
 }

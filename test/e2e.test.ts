@@ -14,7 +14,7 @@ let runner: LocalRunner;
 
 beforeAll(async () => {
   applyEnv(relay.env);
-  runner = await startLocalRunner(0);
+  runner = await startLocalRunner({ port: 0, queues: false });
 });
 afterAll(() => runner?.close());
 beforeEach(() => clearQueue(relay.connectionString, relay.queueName));

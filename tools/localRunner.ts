@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { HttpRequest, HttpResponse, InvocationContext } from '@azure/functions';
 import { loadRegistrations, type Registrations } from './functionRegistry';
 import { projectRoot } from './localSettings';
+import { startQueueTrigger, type QueueTriggerRunner } from './localQueueTrigger';
 
 /**
  * Serves the project's HTTP functions the way `func start` does, for machines without Azure Functions Core Tools:
@@ -17,7 +18,15 @@ export interface LocalRunner {
   server: Server;
   url: string;
   registrations: Registrations;
+  queueTriggers: QueueTriggerRunner[];
   close(): Promise<void>;
+}
+
+export interface LocalRunnerOptions {
+  port?: number;
+  host?: string;
+  /** Run the queue-triggered functions too (default); HTTP-only tests turn it off. */
+  queues?: boolean;
 }
 
 function routePrefix(): string {
@@ -45,7 +54,7 @@ async function writeResponse(res: ServerResponse, init: ConstructorParameters<ty
   res.end(body);
 }
 
-export async function startLocalRunner(port = 7071, host = '127.0.0.1'): Promise<LocalRunner> {
+export async function startLocalRunner({ port = 7071, host = '127.0.0.1', queues = true }: LocalRunnerOptions = {}): Promise<LocalRunner> {
   const registrations = await loadRegistrations();
   const prefix = routePrefix();
   const routes = new Map(registrations.http.map((r) => [`/${prefix}/${r.route ?? r.name}`.toLowerCase(), r]));
@@ -82,14 +91,18 @@ export async function startLocalRunner(port = 7071, host = '127.0.0.1'): Promise
     server.listen(port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
+  const queueTriggers = queues ? registrations.queue.map((r) => startQueueTrigger(r.name, r)) : [];
   return {
     server,
     registrations,
+    queueTriggers,
     url: `http://${host}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await Promise.all(queueTriggers.map((t) => t.stop()));
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     func.once('exit', (code) => process.exit(code ?? 0));
   } else {
 
-    const runner = await startLocalRunner(7071);
+    const runner = await startLocalRunner({ port: 7071 });
     url = runner.url;
     stops.push(runner.close);
     for (const fn of runner.registrations.http) {

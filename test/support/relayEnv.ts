@@ -31,6 +31,10 @@ export function testRelay(label: string): TestRelay {
       RELAY_STORAGE: relay.connectionString,
       RELAY_QUEUE_NAME: relay.queueName,
       RELAY_BLOB_CONTAINER: relay.containerName,
+      // Delivery settings, so every function module loads; tests that deliver point them at the emulator.
+      RELAY_INGESTION_ENDPOINT: 'https://127.0.0.1:9',
+      RELAY_DCR_IMMUTABLE_ID: 'dcr-00000000000000000000000000000000',
+      RELAY_CREDENTIAL: 'development',
     },
   };
 }

@@ -1,13 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import type { QueueClient } from '@azure/storage-queue';
-import { createStorageHandoff } from '../../shared/handoff';
-import { loadSettings } from '../../shared/settings';
-import { createStorageClients } from '../../shared/storageClients';
-import { LEGACY_PATH, WORKSPACE_ID, relayEnv, signedKeeperHeaders } from './benchWorkspace';
-import { httpPost, keepAliveAgent } from './httpPost';
-import { EVENTS_PER_POST } from './keeperEvents';
+import { bareSide, counted, drained, queueClient, relayMessageTexts, relaySide, type AckSide } from './ackSides';
+import { relayEnv } from './benchWorkspace';
+import { keepAliveAgent } from './httpPost';
 import { loadRun, type LoadResult } from './loadRun';
-import { memoryStorage } from './memoryStorage';
+import { pacedRun } from './pacedRun';
 import { startRelayProcess } from './relayProcess';
 import { merged, withCpu, type SideResult } from './sideResult';
 
@@ -16,11 +11,12 @@ const BARE_QUEUE = 'bench-bare';
 
 export interface AckOptions {
   concurrency: number;
-  maxOps: number;
-  maxMs: number;
+  /** Closed-loop operations per side before anything is measured. */
   warmupOps: number;
-  /** Rounds per side; maxOps and maxMs are split between them. */
-  rounds: number;
+  /** The target comparison: a fixed offered rate both sides can sustain. */
+  paced: { ratePerSec: number; durationMs: number; rounds: number };
+  /** Informational: closed loop, so each side runs at its own capacity. maxOps and maxMs are split between rounds. */
+  saturated: { maxOps: number; maxMs: number; rounds: number };
 }
 
 export interface AzuriteTarget {
@@ -28,108 +24,70 @@ export interface AzuriteTarget {
   pid: number | undefined;
 }
 
-export interface AckResult {
+export interface AckPair {
   bare: SideResult;
   relay: SideResult;
+}
+
+export interface AckResult {
+  paced: AckPair;
+  saturated: AckPair;
   messageChars: number;
 }
 
-/** The exact queue message texts the relay writes for these bodies, produced by its own hand-off code. */
-async function relayMessageTexts(bodies: Buffer[]): Promise<string[]> {
-  const storage = memoryStorage(bodies.length);
-  const handoff = createStorageHandoff(storage.clients);
-  for (const body of bodies) {
-    const meta = {
-      requestId: randomUUID(),
-      door: 'legacy' as const,
-      workspaceId: WORKSPACE_ID,
-      logType: 'Keeper',
-      receivedAt: new Date().toISOString(),
-      shape: 'keeper-push' as const,
-      recordCount: EVENTS_PER_POST,
-    };
-    await handoff.enqueue(meta, body, 'json');
+type Runner = (side: AckSide) => Promise<LoadResult>;
+
+/**
+ * Runs `run` for bare and relay in alternating rounds (bare, relay, bare, relay...) so drift in the machine's
+ * load hits both sides alike. Each side's queue is counted and emptied after its round, so every round starts
+ * against an Azurite holding the same data.
+ */
+async function alternating(sides: { bare: AckSide; relay: AckSide }, rounds: number, pids: { relay?: number; azurite?: number }, run: Runner): Promise<AckPair> {
+  const results = { bare: [] as SideResult[], relay: [] as SideResult[] };
+  for (let round = 0; round < rounds; round++) {
+    for (const name of ['bare', 'relay'] as const) {
+      const side = sides[name];
+      const { result, ...cpu } = await withCpu(pids, () => run(side));
+      results[name].push({ ...(await counted(side.queue, result)), ...cpu });
+      await drained(side.queue);
+    }
   }
-  return storage.kept;
-}
-
-/** A queue client built the way the relay builds its own (same retry policy, same SDK pipeline). */
-function queueClient(connectionString: string, queue: string): QueueClient {
-  const settings = loadSettings(relayEnv(connectionString, queue, `${queue}-payloads`));
-  return createStorageClients(settings.storage, queue, `${queue}-payloads`).queue;
-}
-
-async function drained(queue: QueueClient): Promise<void> {
-  await queue.createIfNotExists();
-  await queue.clearMessages();
-}
-
-async function counted(queue: QueueClient, run: LoadResult): Promise<SideResult> {
-  const { approximateMessagesCount = -1 } = await queue.getProperties();
-  return { ...run, queued: approximateMessagesCount };
+  return { bare: merged(results.bare), relay: merged(results.relay) };
 }
 
 /**
- * Bare queue writes and relay posts against the same Azurite at the same concurrency, in alternating rounds
- * (bare, relay, bare, relay...) so drift in the machine's load hits both sides alike. Each side's queue is
- * counted and emptied after its round, so every round starts against an Azurite holding the same data.
+ * Bare queue writes and relay posts against the same Azurite at the same concurrency, twice: paced at a rate
+ * both can sustain (what the relay adds to an ack when the queue, not the CPU, is the limit: the target), then
+ * closed loop (each side's saturation capacity on this machine: informational, as the relay spends CPU per post
+ * that a bare write does not).
  */
 export async function measureAckLatency(azurite: AzuriteTarget, bodies: Buffer[], o: AckOptions): Promise<AckResult> {
   const { connectionString } = azurite;
   const texts = await relayMessageTexts(bodies);
-  const bareQueue = queueClient(connectionString, BARE_QUEUE);
-  const relayQueue = queueClient(connectionString, RELAY_QUEUE);
   const relay = await startRelayProcess(relayEnv(connectionString, RELAY_QUEUE, `${RELAY_QUEUE}-payloads`));
   const agent = keepAliveAgent(o.concurrency);
   try {
-    const postUrl = `${relay.url}${LEGACY_PATH}`;
-    const bareRun = (maxOps: number, maxMs: number) =>
-      loadRun({
-        concurrency: o.concurrency,
-        maxOps,
-        maxMs,
-        prepare: (i) => texts[i % texts.length]!,
-        send: async (text) => void (await bareQueue.sendMessage(text, { messageTimeToLive: -1 })),
-      });
-    const relayRun = (maxOps: number, maxMs: number) =>
-      loadRun({
-        concurrency: o.concurrency,
-        maxOps,
-        maxMs,
-        // Signed fresh for every post, as a sender would: x-ms-date is now.
-        prepare: (i) => {
-          const body = bodies[i % bodies.length]!;
-          return { body, headers: signedKeeperHeaders(body) };
-        },
-        send: async ({ body, headers }) => {
-          const status = await httpPost(postUrl, headers, body, agent);
-          if (status !== 200) throw new Error(`relay answered ${status}`);
-        },
-      });
-    const sides = [
-      { queue: bareQueue, run: bareRun, rounds: [] as SideResult[] },
-      { queue: relayQueue, run: relayRun, rounds: [] as SideResult[] },
-    ] as const;
+    const sides = {
+      bare: bareSide(queueClient(connectionString, BARE_QUEUE), texts),
+      relay: relaySide(queueClient(connectionString, RELAY_QUEUE), relay.url, bodies, agent),
+    };
+    const pids = { relay: relay.pid, azurite: azurite.pid };
+    const closedLoop = (maxOps: number, maxMs: number) => (side: AckSide) =>
+      loadRun({ concurrency: o.concurrency, maxOps, maxMs, prepare: side.prepare, send: (go) => go() });
 
     // Warm-up: opens the keep-alive connections, lets the relay create its queue, and warms both JITs.
-    for (const side of sides) await drained(side.queue);
-    for (const side of sides) await side.run(o.warmupOps, o.maxMs);
-    for (const side of sides) await drained(side.queue);
+    for (const side of Object.values(sides)) await drained(side.queue);
+    for (const side of Object.values(sides)) await closedLoop(o.warmupOps, o.saturated.maxMs)(side);
+    for (const side of Object.values(sides)) await drained(side.queue);
 
-    for (let round = 0; round < o.rounds; round++) {
-      for (const side of sides) {
-        const { result, ...cpu } = await withCpu({ relay: relay.pid, azurite: azurite.pid }, () =>
-          side.run(Math.ceil(o.maxOps / o.rounds), o.maxMs / o.rounds),
-        );
-        side.rounds.push({ ...(await counted(side.queue, result)), ...cpu });
-        await drained(side.queue);
-      }
-    }
-    return {
-      bare: merged(sides[0].rounds),
-      relay: merged(sides[1].rounds),
-      messageChars: texts.reduce((n, t) => n + t.length, 0) / texts.length,
-    };
+    const { ratePerSec, durationMs } = o.paced;
+    const paced = await alternating(sides, o.paced.rounds, pids, (side) =>
+      pacedRun({ concurrency: o.concurrency, ratePerSec, durationMs, prepare: side.prepare, send: (go) => go() }),
+    );
+    const { maxOps, maxMs, rounds } = o.saturated;
+    const saturated = await alternating(sides, rounds, pids, closedLoop(Math.ceil(maxOps / rounds), maxMs / rounds));
+
+    return { paced, saturated, messageChars: texts.reduce((n, t) => n + t.length, 0) / texts.length };
   } finally {
     agent.destroy();
     await relay.stop();

@@ -21,6 +21,10 @@ export function relayEnv(storageConnectionString: string, queueName: string, con
     RELAY_STORAGE: storageConnectionString,
     RELAY_QUEUE_NAME: queueName,
     RELAY_BLOB_CONTAINER: container,
+    // Delivery settings so every function module loads (the bench's relay does not run the queue trigger).
+    RELAY_INGESTION_ENDPOINT: 'https://127.0.0.1:9',
+    RELAY_DCR_IMMUTABLE_ID: 'dcr-00000000000000000000000000000000',
+    RELAY_CREDENTIAL: 'development',
   };
 }
 

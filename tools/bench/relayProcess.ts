@@ -7,6 +7,8 @@ export interface RelayProcess {
   url: string;
   pid: number | undefined;
   stop(): Promise<void>;
+  /** Writes `command` to the child's stdin and resolves with the rest of its next stdout line starting "<command> ". */
+  ask(command: string): Promise<string>;
 }
 
 /** Starts dist/tools/bench/relayServer.js in its own Node process with `env` added, and waits for READY. */
@@ -29,10 +31,22 @@ export async function startRelayProcess(env: Record<string, string>, timeoutMs =
       setTimeout(() => child.kill('SIGKILL'), 3000).unref();
     });
 
+  const lines = createInterface({ input: child.stdout });
+  const ask = (command: string) =>
+    new Promise<string>((resolve) => {
+      const onLine = (line: string) => {
+        if (!line.startsWith(`${command} `)) return;
+        lines.off('line', onLine);
+        resolve(line.slice(command.length + 1));
+      };
+      lines.on('line', onLine);
+      child.stdin.write(`${command}\n`);
+    });
+
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`relay child not ready within ${timeoutMs} ms: ${stderr.trim()}`)), timeoutMs);
     child.once('exit', (code) => reject(new Error(`relay child exited (${code}) before READY: ${stderr.trim()}`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
+    lines.on('line', (line) => {
       const m = /^READY (\S+)$/.exec(line);
       if (m) {
         clearTimeout(timer);
@@ -43,5 +57,5 @@ export async function startRelayProcess(env: Record<string, string>, timeoutMs =
     await stop();
     throw error;
   });
-  return { url, pid: child.pid, stop };
+  return { url, pid: child.pid, stop, ask };
 }

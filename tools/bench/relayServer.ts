@@ -1,17 +1,27 @@
+import { createInterface } from 'node:readline';
 import { startLocalRunner } from '../localRunner';
+import { installRelayProfile, type RelayProfile } from './relayProfile';
 
 /**
  * Child process of `npm run bench`: serves the relay's functions on 127.0.0.1:<argv[2]> in its own event loop,
  * so the load generator's CPU does not show up as relay latency. Settings come from the environment the parent
  * passes (the function modules read them at import). Prints "READY <url>" once listening.
+ * With BENCH_RELAY_PROFILE=timings or cpu (profileAck), stdin lines "profile-reset" and "profile-dump" start a measurement
+ * window and print "profile-dump <json>" at its end; without it the relay runs uninstrumented.
  */
 async function main(): Promise<void> {
   const port = Number(process.argv[2]);
   if (!Number.isInteger(port) || port <= 0) throw new Error('usage: relayServer <port>');
-  const runner = await startLocalRunner(port, '127.0.0.1');
+  const runner = await startLocalRunner({ port, queues: false });
+  const profile: RelayProfile | undefined = process.env.BENCH_RELAY_PROFILE
+    ? await installRelayProfile(runner.server, process.env.BENCH_RELAY_PROFILE === 'cpu')
+    : undefined;
   // The parent holds our stdin open; when it goes away (even killed), stdin ends and we must not linger.
   process.stdin.on('end', () => void runner.close().finally(() => process.exit(0)));
-  process.stdin.resume();
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line === 'profile-reset') void profile?.reset().then(() => console.log('profile-reset ok'));
+    if (line === 'profile-dump') void profile?.dump().then((d) => console.log(`profile-dump ${JSON.stringify(d)}`));
+  });
   process.once('SIGTERM', () => void runner.close().finally(() => process.exit(0)));
   console.log(`READY ${runner.url}`);
 }

@@ -5,6 +5,8 @@ import { processCpuMs } from './processCpu';
 export interface SideResult extends LoadResult {
   /** Sum of approximateMessagesCount of the side's queue after each of its rounds (emptied before each). */
   queued: number;
+  /** Paced runs only: sends that went out after their slot (see pacedRun). */
+  late?: number;
   /** CPU the senders (this process), the relay process and Azurite used in the side's rounds (ms; /proc only). */
   senderCpuMs?: number;
   relayCpuMs?: number;
@@ -34,6 +36,7 @@ export function merged(rounds: SideResult[]): SideResult {
     firstFailure: rounds.find((r) => r.firstFailure)?.firstFailure,
     elapsedMs: rounds.reduce((n, r) => n + r.elapsedMs, 0),
     queued: rounds.reduce((n, r) => n + r.queued, 0),
+    late: sum(rounds.map((r) => r.late)),
     senderCpuMs: sum(rounds.map((r) => r.senderCpuMs)),
     relayCpuMs: sum(rounds.map((r) => r.relayCpuMs)),
     azuriteCpuMs: sum(rounds.map((r) => r.azuriteCpuMs)),

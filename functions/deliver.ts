@@ -1,0 +1,14 @@
+import { app, type InvocationContext } from '@azure/functions';
+import { deliverMessage } from '../shared/deliverMessage';
+import { deliveryRuntime } from '../shared/deliveryRuntime';
+
+const deps = deliveryRuntime();
+
+/** Completes only when every record of the message is accepted, deferred for later, or poisoned with its reason. */
+export async function deliver(message: unknown, context: InvocationContext): Promise<void> {
+  const outcome = await deliverMessage(message, { ...deps, log: (m) => context.log(m) });
+  if (outcome !== 'delivered') context.log(`relay: message ${String(context.triggerMetadata?.id ?? '')} ${outcome}`);
+}
+
+// The queue name comes from the app setting; the connection is the identity-based (or connection-string) RELAY_STORAGE.
+app.storageQueue('deliver', { queueName: '%RELAY_QUEUE_NAME%', connection: 'RELAY_STORAGE', handler: deliver });

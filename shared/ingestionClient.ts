@@ -1,0 +1,29 @@
+import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { LogsIngestionClient } from '@azure/monitor-ingestion';
+import { DevelopmentTokenCredential } from './developmentCredential';
+import type { DeliverySettings } from './deliverySettings';
+
+/** The part of LogsIngestionClient the relay uses, so a test can count calls without replacing the SDK. */
+export type UploadFn = (endpoint: string, dcrImmutableId: string, stream: string, rows: Record<string, unknown>[]) => Promise<void>;
+
+export function ingestionCredential(settings: DeliverySettings): TokenCredential {
+  if (settings.credential === 'development') return new DevelopmentTokenCredential();
+  // A user-assigned identity is named by AZURE_CLIENT_ID; otherwise whatever identity the host has.
+  return settings.clientId ? new ManagedIdentityCredential({ clientId: settings.clientId }) : new DefaultAzureCredential();
+}
+
+/** One SDK client per endpoint (the Keeper route may point at the Sentinel solution's own DCE). */
+export function createUploadFn(settings: DeliverySettings, credential = ingestionCredential(settings)): UploadFn {
+  const clients = new Map<string, LogsIngestionClient>();
+  return async (endpoint, dcrImmutableId, stream, rows) => {
+    let client = clients.get(endpoint);
+    if (!client) {
+      client = new LogsIngestionClient(endpoint, credential, {
+        audience: settings.audience,
+        ...(settings.ca ? { tlsOptions: { ca: settings.ca } } : {}),
+      });
+      clients.set(endpoint, client);
+    }
+    await client.upload(dcrImmutableId, stream, rows, { maxConcurrency: 1 });
+  };
+}

@@ -1,0 +1,13 @@
+import type { RecordObject } from './recordRules';
+
+/** What a mapper produced for one message: rows for one stream, and the properties it had to move (schema drift). */
+export interface MappedRows {
+  rows: RecordObject[];
+  /** Property name → how many records carried it without a column of its own (moved to the dynamic column). */
+  undeclared: Map<string, number>;
+  truncatedRows: number;
+}
+
+export function countUndeclared(undeclared: Map<string, number>, name: string): void {
+  undeclared.set(name, (undeclared.get(name) ?? 0) + 1);
+}

@@ -1,0 +1,26 @@
+/** The Logs Ingestion API replaces a TimeGenerated more than 2 days old or 1 day ahead; so did the retired API. */
+const MAX_AGE_MS = 2 * 24 * 60 * 60 * 1000;
+const MAX_AHEAD_MS = 24 * 60 * 60 * 1000;
+
+/** A time from an event field: ISO 8601 text, or epoch seconds / milliseconds. */
+export function parseEventTime(value: unknown): Date | undefined {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) {
+    // Keeper's CSV exports use epoch milliseconds, Commander's raw rows epoch seconds.
+    return new Date(value > 1e11 ? value : value * 1000);
+  }
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(value)) {
+    const ms = Date.parse(value);
+    if (!Number.isNaN(ms)) return new Date(ms);
+  }
+  return undefined;
+}
+
+/** The event's own time when it is inside the service's window around receipt, else the receive time. */
+export function chooseTimeGenerated(candidate: unknown, receivedAt: Date): string {
+  const time = parseEventTime(candidate);
+  if (time) {
+    const delta = time.getTime() - receivedAt.getTime();
+    if (delta >= -MAX_AGE_MS && delta <= MAX_AHEAD_MS) return time.toISOString();
+  }
+  return receivedAt.toISOString();
+}
