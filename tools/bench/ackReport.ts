@@ -6,11 +6,17 @@ import type { SideResult } from './sideResult';
 /** The ack-latency target (see the bench brief), checked on the paced pair only. */
 export const MAX_ADDED_P99_MS = 20;
 
-/** Where the CPU of one operation went: senders (this process), relay process, Azurite. */
+/** Where the CPU of one operation went: senders (this process), relay process, Azurite; and other load meanwhile. */
 function cpuCell(side: SideResult): string {
   const ops = side.latencies.length + side.failures;
   const per = (ms: number | undefined) => (ms === undefined || ops === 0 ? 'n/a' : fmt(ms / ops, 2));
-  return `senders ${per(side.senderCpuMs)}, relay process ${per(side.relayCpuMs)}, Azurite ${per(side.azuriteCpuMs)}`;
+  // Other load as a share of one core over the run: with 2 cores, anything large here means the bench's own
+  // processes were competing for CPU and its latencies include that wait.
+  const other = side.otherCpuMs === undefined ? 'n/a' : `${fmt((side.otherCpuMs / side.elapsedMs) * 100)}% of a core`;
+  return (
+    `senders ${per(side.senderCpuMs)}, relay process ${per(side.relayCpuMs)}, Azurite ${per(side.azuriteCpuMs)}; ` +
+    `other processes meanwhile ${other}`
+  );
 }
 
 function latencyCell(side: SideResult, unit: string): string {

@@ -21,3 +21,19 @@ export function processCpuMs(pid: number | undefined): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * CPU time (ms) all processes on the machine have used so far (every core, idle and iowait excluded), from
+ * /proc/stat; undefined off Linux. What exceeds the bench's own processes over a run is other load on the
+ * machine competing for the same cores, which the latencies then include.
+ */
+export function machineCpuMs(): number | undefined {
+  try {
+    const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/);
+    const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+    const busy = user! + nice! + system! + irq! + softirq! + (steal ?? 0);
+    return Number.isFinite(busy) ? (busy * 1000) / TICKS_PER_SECOND : undefined;
+  } catch {
+    return undefined;
+  }
+}

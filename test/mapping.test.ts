@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { canonicalJson, eventId } from '../shared/eventId';
+import { legacyColumn } from '../shared/legacyColumnTyping';
+import { mapGeneric } from '../shared/mapGeneric';
+import { mapKeeperToLegacyCl } from '../shared/mapKeeperToLegacyCl';
+import { mapKeeperToSentinel } from '../shared/mapKeeperToSentinel';
+import type { Envelope } from '../shared/queueEnvelope';
+import type { RecordObject } from '../shared/recordRules';
+import { STREAMS, type ColumnType, type StreamSchema } from '../shared/streamSchemas';
+import { chooseTimeGenerated } from '../shared/timeGenerated';
+import { commanderBatch, keeperAzureMonitorEvent, keeperPushEvents } from './support/keeperSamples';
+
+const WS = '2b6d9f0e-5c1a-4e8b-9d3f-7a1c0e4b6d21';
+const RECEIVED = new Date('2025-01-14T12:00:00.000Z');
+
+function envelope(overrides: Partial<Envelope> = {}): Envelope {
+  return {
+    v: 1,
+    requestId: randomUUID(),
+    door: 'legacy',
+    workspaceId: WS,
+    logType: 'Keeper',
+    receivedAt: RECEIVED.toISOString(),
+    shape: 'keeper-push',
+    recordCount: 1,
+    payload: { kind: 'inline', encoding: 'br-base64', format: 'json', data: 'x' },
+    ...overrides,
+  };
+}
+const context = (overrides: Partial<Envelope> = {}) => ({ envelope: envelope(overrides), receivedAt: RECEIVED });
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+function fits(type: ColumnType, value: unknown): boolean {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string';
+    case 'int':
+    case 'long':
+      return Number.isInteger(value);
+    case 'real':
+      return typeof value === 'number';
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'datetime':
+      return typeof value === 'string' && ISO.test(value);
+    case 'dynamic':
+      return true;
+  }
+}
+
+/** The contract with the DCR: only declared columns, each with a value of its declared type. */
+function expectConforms(stream: StreamSchema, rows: RecordObject[]): void {
+  for (const row of rows) {
+    for (const [column, value] of Object.entries(row)) {
+      if (value === undefined) continue;
+      const type = stream.columnTypes.get(column);
+      expect(type, `${stream.stream} does not declare column ${column}`).toBeDefined();
+      expect(fits(type!, value), `${stream.stream}.${column} (${type}) got ${JSON.stringify(value)}`).toBe(true);
+    }
+  }
+}
+
+const generic = [
+  { '@timestamp': '2025-01-14T11:00:00Z', message: 'hello', kubernetes: { pod: 'web-1', labels: { app: 'web' } }, tags: ['a', 'b'], n: 3 },
+  { Computer: 'host1', level: 'warn', nested: [{ deep: { deeper: true } }] },
+];
+
+describe('stream conformance: every mapper emits only declared columns with declared types', () => {
+  it('Keeper → Sentinel stream, for every Keeper shape', () => {
+    const records = [...keeperPushEvents, keeperAzureMonitorEvent, ...commanderBatch(12), { audit_event_type: 'login', created: 1736899200 }];
+    expectConforms(STREAMS.keeperSentinel, mapKeeperToSentinel(records, context()).rows);
+  });
+  it('Keeper → legacy Keeper_CL stream', () => {
+    const records = [...keeperPushEvents, keeperAzureMonitorEvent, ...commanderBatch(12), { audit_event: 'x', node_id: 12, folder_uid: '0f8fad5b-d9cb-469f-a165-70867728950e' }];
+    expectConforms(STREAMS.keeperLegacyCl, mapKeeperToLegacyCl(records, context()).rows);
+  });
+  it('any other Log-Type → catch-all stream', () => {
+    expectConforms(STREAMS.relayedLogs, mapGeneric(generic, context({ logType: 'FluentBit', resourceId: '/subscriptions/x' })).rows);
+  });
+  it('catches a mapper that emits an undeclared column or a wrong type (the check itself can fail)', () => {
+    expect(() => expectConforms(STREAMS.keeperSentinel, [{ AuditEvent: 'x' }])).toThrow(/does not declare column AuditEvent/);
+    expect(() => expectConforms(STREAMS.keeperSentinel, [{ enterprise_id: '6557' }])).toThrow(/enterprise_id \(int\)/);
+  });
+});
+
+describe('Keeper → Custom-KeeperSecurityEventNewLogs', () => {
+  it('maps the troubleshooting-script events (shape A): envelope columns, the rest in data', () => {
+    const [row] = mapKeeperToSentinel([keeperPushEvents[1]!], context()).rows;
+    expect(row).toEqual({
+      TimeGenerated: '2025-01-13T00:03:44.743Z',
+      audit_event: 'role_enforcement_changed',
+      remote_address: '11.22.33.55',
+      category: 'policy',
+      client_version: 'EMConsole.17.0.0',
+      enterprise_id: 6557,
+      username: 'user@company.com',
+      timestamp: '2025-01-13T00:03:44.743Z',
+      data: { role_id: '28162100560074', enforcement: 'RESEND_ENTERPRISE_INVITE_IN_X_DAYS', value: '7', relay_event_id: eventId(WS, 'Keeper', keeperPushEvents[1]) },
+    });
+  });
+
+  it('keeps alert attributes (booleans, recipients) in data', () => {
+    const [row] = mapKeeperToSentinel([keeperPushEvents[4]!], context()).rows;
+    expect(row!.data).toMatchObject({ origin: 'admin_permission_added', name: 'XXX123', recipient: 'user@company.com,+19165551212', username_new: true, client_version_new: true });
+    expect(row!.remote_address).toBeUndefined();
+  });
+
+  it('merges shape B data and keeps its TimeGenerated', () => {
+    const [row] = mapKeeperToSentinel([keeperAzureMonitorEvent], context()).rows;
+    expect(row).toMatchObject({ audit_event: 'record_update', enterprise_id: 6557, timestamp: '2025-01-12T00:03:44.743Z' });
+    expect(row!.data).toMatchObject({ record_uid: 'AbCdEfGhIjKlMnOpQrStUv', folder_uid: 'Zyxwvutsrqponmlkjihgfe', some_flag: true, TimeGenerated: '2025-01-12T00:03:44.743Z' });
+  });
+
+  it("maps Commander's names (shape C) and created epoch seconds", () => {
+    const rows = mapKeeperToSentinel(
+      [
+        { audit_event_type: 'login', ip_address: '10.0.0.1', keeper_version: 'Commander.16.11.0', username: 'a@b.c', timestamp: '2025-01-14T10:00:00Z', status: 'success', record_uid: 'r1' },
+        { audit_event_type: 'record_add', created: 1736848800, username: 'a@b.c' },
+      ],
+      context(),
+    ).rows;
+    expect(rows[0]).toMatchObject({ audit_event: 'login', remote_address: '10.0.0.1', client_version: 'Commander.16.11.0', timestamp: '2025-01-14T10:00:00.000Z', TimeGenerated: '2025-01-14T10:00:00.000Z' });
+    expect(rows[0]!.data).toMatchObject({ result_code: 'success', record_uid: 'r1' });
+    expect(rows[1]).toMatchObject({ audit_event: 'record_add', timestamp: '2025-01-14T10:00:00.000Z' });
+  });
+
+  it('loses no attribute: every input value is in a column or in data', () => {
+    const record = { ...keeperPushEvents[3]!, unknown_attr: { x: [1, 2] }, null_attr: null };
+    const [row] = mapKeeperToSentinel([record], context()).rows;
+    const data = row!.data as RecordObject;
+    for (const [key, value] of Object.entries(record)) {
+      const inColumn = (row as RecordObject)[key] === value || (key === 'timestamp' && row!.timestamp === value);
+      expect(inColumn || data[key] === value || JSON.stringify(data[key]) === JSON.stringify(value), key).toBe(true);
+    }
+  });
+
+  it('counts properties without a column per Log-Type (schema drift)', () => {
+    const { undeclared } = mapKeeperToSentinel(keeperPushEvents, context());
+    expect(undeclared.get('role_id')).toBe(4);
+    expect(undeclared.get('recipient')).toBe(1);
+  });
+
+  it('uses the time-generated-field when the header named one', () => {
+    const [row] = mapKeeperToSentinel([{ ...keeperPushEvents[0]!, seen: '2025-01-14T11:59:00Z' }], context({ timeGeneratedField: 'seen' })).rows;
+    expect(row!.TimeGenerated).toBe('2025-01-14T11:59:00.000Z');
+  });
+
+  it('truncates a value over 64 KB and flags it, so the row never fails with 413', () => {
+    const huge = 'x'.repeat(200_000);
+    const [row] = mapKeeperToSentinel([{ ...keeperPushEvents[0]!, blob: huge }], context()).rows;
+    const data = row!.data as RecordObject;
+    expect(Buffer.byteLength(JSON.stringify(data))).toBeLessThanOrEqual(64 * 1024);
+    expect(String(data.blob)).toMatch(/truncated by relay\]$/);
+    expect(data.relay_truncated).toEqual(['data']);
+  });
+});
+
+describe('Keeper → legacy Keeper_CL (the retired API typing rules)', () => {
+  it('types values as the retired API did', () => {
+    expect(legacyColumn('audit_event', 'login')).toEqual({ column: 'audit_event_s', value: 'login' });
+    expect(legacyColumn('enterprise_id', 6557)).toEqual({ column: 'enterprise_id_d', value: 6557 });
+    expect(legacyColumn('timestamp', '2025-01-12T00:03:44.743Z')).toEqual({ column: 'timestamp_t', value: '2025-01-12T00:03:44.743Z' });
+    expect(legacyColumn('username_new', true)).toEqual({ column: 'username_new_b', value: true });
+    expect(legacyColumn('folder_uid', '0F8FAD5BD9CB469FA16570867728950E')).toEqual({ column: 'folder_uid_g', value: '0f8fad5b-d9cb-469f-a165-70867728950e' });
+    expect(legacyColumn('value', '42')).toEqual({ column: 'value_s', value: '42' });
+    expect(legacyColumn('nested', { a: 1 })).toEqual({ column: 'nested_s', value: '{"a":1}' });
+    expect(legacyColumn('gone', null)).toBeUndefined();
+    expect(legacyColumn('Computer', 'host1')).toEqual({ column: 'Computer', value: 'host1' });
+  });
+
+  it('writes the push sample with the legacy column names', () => {
+    const [row] = mapKeeperToLegacyCl([keeperPushEvents[0]!], context()).rows;
+    expect(row).toEqual({
+      // 2.5 days before receipt: outside the window, so the receive time.
+      TimeGenerated: RECEIVED.toISOString(),
+      audit_event_s: 'role_created',
+      remote_address_s: '11.22.33.44',
+      category_s: 'policy',
+      client_version_s: 'EMConsole.17.0.0',
+      username_s: 'user@company.com',
+      enterprise_id_d: 6557,
+      timestamp_t: '2025-01-12T00:03:44.743Z',
+      role_id_s: '28162100560074',
+      relay_event_id_g: eventId(WS, 'Keeper', keeperPushEvents[0]),
+    });
+  });
+
+  it("keeps Commander's own names, as the retired API stored them", () => {
+    const [row] = mapKeeperToLegacyCl([{ audit_event_type: 'login', ip_address: '10.0.0.1', keeper_version: 'C.1', status: 'ok', timestamp: '2025-01-14T10:00:00Z' }], context()).rows;
+    expect(row).toMatchObject({ audit_event_type_s: 'login', ip_address_s: '10.0.0.1', keeper_version_s: 'C.1', status_s: 'ok', timestamp_t: '2025-01-14T10:00:00.000Z' });
+  });
+
+  it('puts properties whose legacy column is not declared into relay_extra_s, never dropping them', () => {
+    const { rows, undeclared } = mapKeeperToLegacyCl([{ audit_event: 'x', brand_new: 'v', node_id: 5 }], context());
+    expect(JSON.parse(String(rows[0]!.relay_extra_s))).toEqual({ brand_new: 'v', node_id: 5 });
+    expect([...undeclared.keys()].sort()).toEqual(['brand_new', 'node_id']);
+  });
+});
+
+describe('any other Log-Type → Custom-RelayedLogs', () => {
+  it('keeps the whole record in Record, with @timestamp names, nesting and arrays', () => {
+    const env = envelope({ logType: 'FluentBit', resourceId: '/subscriptions/x', timeGeneratedField: '@timestamp' });
+    const rows = mapGeneric(generic, { envelope: env, receivedAt: RECEIVED }).rows;
+    expect(rows[0]).toEqual({
+      TimeGenerated: '2025-01-14T11:00:00.000Z',
+      LogType: 'FluentBit',
+      ResourceId: '/subscriptions/x',
+      EventId: eventId(WS, 'FluentBit', generic[0]),
+      RequestId: env.requestId,
+      SourceWorkspaceId: WS,
+      Truncated: false,
+      Record: generic[0],
+    });
+    expect(rows[1]!.TimeGenerated).toBe(RECEIVED.toISOString());
+  });
+
+  it('flags a truncated record', () => {
+    const [row] = mapGeneric([{ big: 'y'.repeat(100_000) }], context({ logType: 'Other' })).rows;
+    expect(row!.Truncated).toBe(true);
+    expect(Buffer.byteLength(JSON.stringify(row!.Record))).toBeLessThanOrEqual(64 * 1024);
+  });
+});
+
+describe('TimeGenerated window and event ids', () => {
+  it('keeps an event time from 2 days before to 1 day after receipt, else uses the receive time', () => {
+    const at = (ms: number) => new Date(RECEIVED.getTime() + ms).toISOString();
+    const day = 24 * 3600 * 1000;
+    expect(chooseTimeGenerated(at(-2 * day), RECEIVED)).toBe(at(-2 * day));
+    expect(chooseTimeGenerated(at(-2 * day - 1000), RECEIVED)).toBe(RECEIVED.toISOString());
+    expect(chooseTimeGenerated(at(day), RECEIVED)).toBe(at(day));
+    expect(chooseTimeGenerated(at(day + 1000), RECEIVED)).toBe(RECEIVED.toISOString());
+    expect(chooseTimeGenerated('not a time', RECEIVED)).toBe(RECEIVED.toISOString());
+    expect(chooseTimeGenerated(undefined, RECEIVED)).toBe(RECEIVED.toISOString());
+    expect(chooseTimeGenerated(RECEIVED.getTime() / 1000 - 60, RECEIVED)).toBe(at(-60_000));
+  });
+
+  it('derives the same GUID-shaped id from the same record whatever its key order, and different ids otherwise', () => {
+    const a = { x: 1, y: { b: 2, a: [1, { d: 4, c: 3 }] } };
+    const b = { y: { a: [1, { c: 3, d: 4 }], b: 2 }, x: 1 };
+    expect(canonicalJson(a)).toBe(canonicalJson(b));
+    expect(eventId(WS, 'Keeper', a)).toBe(eventId(WS, 'Keeper', b));
+    expect(eventId(WS, 'Keeper', a)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(eventId(WS, 'Other', a)).not.toBe(eventId(WS, 'Keeper', a));
+    expect(eventId(randomUUID(), 'Keeper', a)).not.toBe(eventId(WS, 'Keeper', a));
+  });
+});
