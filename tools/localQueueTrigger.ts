@@ -40,7 +40,10 @@ function resolve(value: string): string {
 }
 
 export interface QueueTriggerRunner {
+  /** Graceful: no new messages, waits for running invocations. */
   stop(): Promise<void>;
+  /** Like a crashed worker: stops at once; running invocations neither complete nor fail their messages. */
+  kill(): void;
   /** Invocations finished, by result. */
   counts(): { succeeded: number; failed: number; poisoned: number };
 }
@@ -58,6 +61,8 @@ export function startQueueTrigger(
   name: string,
   options: StorageQueueFunctionOptions,
   host: HostQueueSettings = hostQueueSettings(),
+  /** How long a received message stays hidden while its invocation runs (the host renews a 10-minute lease). */
+  leaseSeconds = Number(process.env.RELAY_LOCAL_QUEUE_LEASE_SECONDS ?? 600),
 ): QueueTriggerRunner {
   const connection = process.env[options.connection];
   if (!connection) throw new Error(`queue trigger ${name}: app setting ${options.connection} (a connection string) is not set`);
@@ -69,6 +74,7 @@ export function startQueueTrigger(
   const counts = { succeeded: 0, failed: 0, poisoned: 0 };
   const running = new Set<Promise<void>>();
   let stopped = false;
+  let killed = false;
   let invocation = 0;
 
   async function invoke(message: DequeuedMessageItem, target: QueueClient): Promise<void> {
@@ -79,9 +85,11 @@ export function startQueueTrigger(
     });
     try {
       await options.handler(triggerValue(message.messageText), context);
+      if (killed) return;
       await target.deleteMessage(message.messageId, message.popReceipt);
       counts.succeeded++;
     } catch (error) {
+      if (killed) return;
       counts.failed++;
       console.error(`local queue trigger: ${name} failed (attempt ${message.dequeueCount}):`, error instanceof Error ? error.message : error);
       if (message.dequeueCount >= host.maxDequeueCount) {
@@ -107,7 +115,7 @@ export function startQueueTrigger(
       let received: DequeuedMessageItem[] = [];
       try {
         // The lease outlives any invocation; a failed one shortens it to visibilityTimeout.
-        received = (await queue.receiveMessages({ numberOfMessages: Math.min(32, host.batchSize), visibilityTimeout: 600 })).receivedMessageItems;
+        received = (await queue.receiveMessages({ numberOfMessages: Math.min(32, host.batchSize), visibilityTimeout: leaseSeconds })).receivedMessageItems;
       } catch (error) {
         if (!stopped) console.error('local queue trigger: receive failed:', error instanceof Error ? error.message : error);
       }
@@ -126,6 +134,10 @@ export function startQueueTrigger(
 
   return {
     counts: () => ({ ...counts }),
+    kill() {
+      stopped = true;
+      killed = true;
+    },
     async stop() {
       stopped = true;
       await loop.catch(() => undefined);

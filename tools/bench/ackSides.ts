@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Agent } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { QueueClient } from '@azure/storage-queue';
 import { createStorageHandoff } from '../../shared/handoff';
 import { loadSettings } from '../../shared/settings';
@@ -54,8 +55,12 @@ export function bareSide(queue: QueueClient, texts: string[]): AckSide {
   };
 }
 
-/** Relay side: a signed legacy post over a keep-alive connection, acked once the whole 200 answer is read. */
-export function relaySide(queue: QueueClient, relayUrl: string, bodies: Buffer[], agent: Agent): AckSide {
+/**
+ * Relay side: a signed legacy post over a keep-alive connection, acked once the whole 200 answer is read.
+ * `stamp` (profileAck only) adds the send time as x-bench-sent, so the profiled relay can tell how long a post
+ * took to reach its handler.
+ */
+export function relaySide(queue: QueueClient, relayUrl: string, bodies: Buffer[], agent: Agent, stamp = false): AckSide {
   const postUrl = `${relayUrl}${LEGACY_PATH}`;
   return {
     queue,
@@ -64,6 +69,7 @@ export function relaySide(queue: QueueClient, relayUrl: string, bodies: Buffer[]
       // Signed fresh for every post, as a sender would: x-ms-date is now.
       const headers = signedKeeperHeaders(body);
       return async () => {
+        if (stamp) headers['x-bench-sent'] = String(performance.timeOrigin + performance.now());
         const status = await httpPost(postUrl, headers, body, agent);
         if (status !== 200) throw new Error(`relay answered ${status}`);
       };

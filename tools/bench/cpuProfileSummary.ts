@@ -1,6 +1,6 @@
 /** The parts of a V8 CPU profile (Profiler.stop) the summary reads. */
 export interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }>;
   samples: number[];
   timeDeltas: number[];
 }
@@ -19,9 +19,20 @@ function category(functionName: string, url: string): string {
 
 const ms = (us: number) => Math.round(us / 100) / 10;
 
+type Frame = CpuProfile['nodes'][number]['callFrame'];
+const label = (f: Frame) => `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(dist|node_modules)\//, '$1/')}:${f.lineNumber + 1}`;
+
 /** Self time per category and per function, in ms and as a share of the non-idle time sampled. */
 export function cpuProfileSummary(profile: CpuProfile, top = 25) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  // A native's name alone (writev, parse) rarely says whose work it is: keep the JS caller chain for those.
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const callers = (id: number, depth = 4) => {
+    const chain: string[] = [];
+    for (let p = parent.get(id); p !== undefined && chain.length < depth; p = parent.get(p)) chain.push(label(byId.get(p)!));
+    return chain.join(' < ');
+  };
   const byCategory = new Map<string, number>();
   const byFunction = new Map<string, number>();
   let sampledUs = 0;
@@ -34,7 +45,7 @@ export function cpuProfileSummary(profile: CpuProfile, top = 25) {
     if (frame.functionName === '(idle)') return void (idleUs += us);
     const cat = category(frame.functionName, frame.url);
     byCategory.set(cat, (byCategory.get(cat) ?? 0) + us);
-    const fn = `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*\/(dist|node_modules)\//, '$1/')}:${frame.lineNumber + 1}`;
+    const fn = frame.url === '' ? `${label(frame)} < ${callers(id)}` : label(frame);
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
   });
   const busyUs = sampledUs - idleUs;

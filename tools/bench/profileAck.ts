@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   try {
     const sides = {
       bare: bareSide(queueClient(azurite.connectionString, 'profile-bare'), await relayMessageTexts(bodies)),
-      relay: relaySide(queueClient(azurite.connectionString, 'profile-relay'), relay.url, bodies, agent),
+      relay: relaySide(queueClient(azurite.connectionString, 'profile-relay'), relay.url, bodies, agent, true),
     };
     for (const side of Object.values(sides)) await drained(side.queue);
     for (const side of Object.values(sides))

@@ -8,14 +8,16 @@ import { cpuProfileSummary, type CpuProfile } from './cpuProfileSummary';
 
 /**
  * Opt-in instrumentation of the relay child (BENCH_RELAY_PROFILE=timings or cpu, driven by profileAck): where a post's time
- * goes inside the relay, without touching product code. Per request: from the 'request' event to the body's last
- * byte, the brotli call, the queue write (QueueClient.sendMessage), and the answer's last byte handed to the kernel.
+ * goes inside the relay, without touching product code. Per request: from the sender's send (x-bench-sent) to the
+ * 'request' event, from there to the body's last byte, the brotli call, the queue write (QueueClient.sendMessage), and the answer's last byte handed to the kernel.
  * Process-wide: event-loop delay (time ready work waited for the loop: what queues a post behind another's CPU),
  * GC pauses, and a sampled CPU profile. The request's timings follow it into the handler via AsyncLocalStorage.
  */
 
 interface RequestTimes {
   start: number;
+  /** From the sender's x-bench-sent stamp to the 'request' event: the wait before the relay even sees the post. */
+  arrivalMs: number;
   bodyMs?: number;
   compressMs: number;
   queueMs: number;
@@ -62,7 +64,9 @@ export async function installRelayProfile(server: Server, withCpu: boolean): Pro
 
   // Prepended, so the context is entered before the runner's own listener starts the handler in the same emit.
   server.prependListener('request', (req, res) => {
-    const times: RequestTimes = { start: performance.now(), compressMs: 0, queueMs: 0 };
+    const start = performance.now();
+    const sent = Number(req.headers['x-bench-sent']);
+    const times: RequestTimes = { start, arrivalMs: sent ? performance.timeOrigin + start - sent : 0, compressMs: 0, queueMs: 0 };
     requests.push(times);
     current.enterWith(times);
     req.once('end', () => (times.bodyMs = performance.now() - times.start));
@@ -95,6 +99,7 @@ export async function installRelayProfile(server: Server, withCpu: boolean): Pro
       const ns = (n: number) => Math.round(n / 1e4) / 100;
       return {
         requests: {
+          arrivalMs: stats(done.map((r) => r.arrivalMs)),
           totalMs: stats(done.map((r) => r.totalMs!)),
           bodyMs: stats(done.map((r) => r.bodyMs ?? 0)),
           compressMs: stats(done.map((r) => r.compressMs)),
@@ -103,6 +108,7 @@ export async function installRelayProfile(server: Server, withCpu: boolean): Pro
         },
         slowestPercentMeans: {
           n: slowest.length,
+          arrivalMs: meanOf(slowest, (r) => r.arrivalMs),
           totalMs: meanOf(slowest, (r) => r.totalMs!),
           bodyMs: meanOf(slowest, (r) => r.bodyMs ?? 0),
           compressMs: meanOf(slowest, (r) => r.compressMs),

@@ -1,0 +1,45 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startLogsIngestionEmulator, type RunningLogsIngestionEmulator } from '../../tools/logsIngestionEmulator';
+import { STREAMS } from '../../shared/streamSchemas';
+
+export const TEST_DCR = 'dcr-0123456789abcdef0123456789abcdef';
+
+export interface TestIngestion {
+  emulator: RunningLogsIngestionEmulator;
+  env: Record<string, string>;
+}
+
+/** A Logs Ingestion emulator declaring the relay's three streams on one DCR, and the delivery settings pointing at it. */
+export async function startTestIngestion(): Promise<TestIngestion> {
+  const emulator = await startLogsIngestionEmulator({
+    dataDir: mkdtempSync(path.join(tmpdir(), 'relay-ingestion-')),
+    dcrs: { [TEST_DCR]: [STREAMS.keeperSentinel.stream, STREAMS.keeperLegacyCl.stream, STREAMS.relayedLogs.stream] },
+  });
+  return {
+    emulator,
+    env: {
+      RELAY_INGESTION_ENDPOINT: emulator.url,
+      RELAY_DCR_IMMUTABLE_ID: TEST_DCR,
+      RELAY_CREDENTIAL: 'development',
+      RELAY_INGESTION_CA_FILE: emulator.caFile,
+      RELAY_KEEPER_CL_ENABLED: 'true',
+      RELAY_RETRY_DELAY_SECONDS: '1',
+      RELAY_LOCAL_QUEUE_LEASE_SECONDS: '5',
+    },
+  };
+}
+
+/** Polls until the check passes or the time is up (then the last failure is thrown). */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  }
+}
