@@ -2,17 +2,21 @@ import { loadDeliverySettings, type DeliverySettings } from './deliverySettings'
 import type { DeliveryDeps } from './deliverMessage';
 import { createUploadFn, type UploadFn } from './ingestionClient';
 import { relayRuntime } from './relayRuntime';
-import { createUploadBatcher } from './uploadBatcher';
+import { createUploadBatcher, type BatcherOptions } from './uploadBatcher';
 
 let current: DeliveryDeps | undefined;
 
-export function createDeliveryDeps(settings: DeliverySettings, upload: UploadFn = createUploadFn(settings)): DeliveryDeps {
+export function createDeliveryDeps(
+  settings: DeliverySettings,
+  upload: UploadFn = createUploadFn(settings),
+  batching: Partial<BatcherOptions> = {},
+): DeliveryDeps {
   const { storage } = relayRuntime();
   const log = (message: string) => console.log(message);
   return {
     settings,
     storage,
-    batcher: createUploadBatcher({ upload, log }),
+    batcher: createUploadBatcher({ upload, log, ...batching }),
     retryDelaySeconds: settings.retryDelaySeconds,
     log,
   };

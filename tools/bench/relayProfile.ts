@@ -7,9 +7,10 @@ import { QueueClient } from '@azure/storage-queue';
 import { cpuProfileSummary, type CpuProfile } from './cpuProfileSummary';
 
 /**
- * Opt-in instrumentation of the relay child (BENCH_RELAY_PROFILE=timings or cpu, driven by profileAck): where a post's time
- * goes inside the relay, without touching product code. Per request: from the sender's send (x-bench-sent) to the
- * 'request' event, from there to the body's last byte, the brotli call, the queue write (QueueClient.sendMessage), and the answer's last byte handed to the kernel.
+ * Opt-in instrumentation of the relay child (BENCH_RELAY_PROFILE=timings or cpu, driven by profileAck): where a
+ * post's time goes inside the relay, without touching product code. Per request: from the sender's send
+ * (x-bench-sent) to the 'request' event, from there to the body's last byte, the brotli call, the queue write
+ * (QueueClient.sendMessage), and the answer's last byte handed to the kernel.
  * Process-wide: event-loop delay (time ready work waited for the loop: what queues a post behind another's CPU),
  * GC pauses, and a sampled CPU profile. The request's timings follow it into the handler via AsyncLocalStorage.
  */

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { startLocalRunner } from '../localRunner';
-import { installRelayProfile, type RelayProfile } from './relayProfile';
+import type { RelayProfile } from './relayProfile';
 
 /**
  * Child process of `npm run bench`: serves the relay's functions on 127.0.0.1:<argv[2]> in its own event loop,
@@ -13,8 +13,9 @@ async function main(): Promise<void> {
   const port = Number(process.argv[2]);
   if (!Number.isInteger(port) || port <= 0) throw new Error('usage: relayServer <port>');
   const runner = await startLocalRunner({ port, queues: false });
+  // Loaded only when asked for, so a plain bench run's relay carries none of the instrumentation.
   const profile: RelayProfile | undefined = process.env.BENCH_RELAY_PROFILE
-    ? await installRelayProfile(runner.server, process.env.BENCH_RELAY_PROFILE === 'cpu')
+    ? await (await import('./relayProfile.js')).installRelayProfile(runner.server, process.env.BENCH_RELAY_PROFILE === 'cpu')
     : undefined;
   // The parent holds our stdin open; when it goes away (even killed), stdin ends and we must not linger.
   process.stdin.on('end', () => void runner.close().finally(() => process.exit(0)));
