@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { eventId } from '../shared/eventId';
 import { sharedKeyAuthorization } from '../shared/sharedKey';
+import { STREAMS } from '../shared/streamSchemas';
 import { localSettingsValues, projectRoot } from './localSettings';
 
 /**
@@ -31,7 +33,40 @@ async function main(): Promise<void> {
   console.log(`POST ${url} (${(events as unknown[]).length} Keeper events, Log-Type Keeper, workspace ${workspaceId})`);
   console.log(`Response code: ${response.status}`);
   console.log(`Response message: ${await response.text()}`);
-  if (response.status !== 200) process.exitCode = 1;
+  if (response.status !== 200) {
+    process.exitCode = 1;
+    return;
+  }
+  await showDeliveredRows(root, workspaceId, events as unknown[]);
+}
+
+/** Waits for the events to come out of the pipeline as rows in the Logs Ingestion emulator's output, and prints them. */
+async function showDeliveredRows(root: string, workspaceId: string, events: unknown[]): Promise<void> {
+  const ids = new Set(events.map((e) => eventId(workspaceId, 'Keeper', e)));
+  const file = path.join(root, '.local', 'emulator', 'data', `${STREAMS.keeperSentinel.stream}.ndjson`);
+  const deadline = Date.now() + 30_000;
+  console.log(`\nWaiting for the rows in ${file} ...`);
+  for (;;) {
+    const rows = existsSync(file)
+      ? readFileSync(file, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as { data?: { relay_event_id?: string } })
+          .filter((row) => ids.has(row.data?.relay_event_id ?? ''))
+      : [];
+    const unique = new Map(rows.map((r) => [r.data?.relay_event_id, r]));
+    if (unique.size === ids.size) {
+      console.log(`${unique.size} rows of ${STREAMS.keeperSentinel.table} (stream ${STREAMS.keeperSentinel.stream}):`);
+      for (const row of unique.values()) console.log(`  ${JSON.stringify(row)}`);
+      return;
+    }
+    if (Date.now() > deadline) {
+      console.log(`Only ${unique.size} of ${ids.size} rows arrived within 30 s; is npm start running with the queue trigger?`);
+      process.exitCode = 1;
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 main().catch((error: unknown) => {

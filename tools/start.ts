@@ -2,6 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { startAzurite } from './azurite';
+import { STREAMS } from '../shared/streamSchemas';
+import { startLogsIngestionEmulator } from './logsIngestionEmulator';
 import { localSettingsValues, projectRoot } from './localSettings';
 import { startLocalRunner } from './localRunner';
 
@@ -38,6 +40,19 @@ async function main(): Promise<void> {
     stops.push(azurite.stop);
   }
 
+  // The Logs Ingestion emulator stands in for Azure Monitor: HTTPS, development tokens, rows kept as NDJSON.
+  const emulatorUrl = new URL(process.env.RELAY_INGESTION_ENDPOINT ?? 'https://127.0.0.1:7443');
+  const dataDir = path.join(root, '.local', 'emulator', 'data');
+  const dcr = process.env.RELAY_DCR_IMMUTABLE_ID ?? 'dcr-10ca1000000000000000000000000000';
+  const emulator = await startLogsIngestionEmulator({
+    port: Number(emulatorUrl.port || 443),
+    dataDir,
+    certDir: path.join(root, '.local', 'emulator', 'certs'),
+    dcrs: { [dcr]: Object.values(STREAMS).map((s) => s.stream) },
+  });
+  stops.push(emulator.close);
+  process.env.RELAY_INGESTION_CA_FILE = path.resolve(root, process.env.RELAY_INGESTION_CA_FILE ?? emulator.caFile);
+
   let url = 'http://127.0.0.1:7071';
   if (hasFuncCli()) {
     const func = spawn('func', ['start', '--port', '7071'], { cwd: root, stdio: 'inherit', env: process.env });
@@ -66,6 +81,10 @@ async function main(): Promise<void> {
       `  Queued messages:   Azurite queue '${queue}' at http://127.0.0.1:${AZURITE.queuePort}/devstoreaccount1/${queue}`,
       `  Large bodies:      Azurite container '${container}' at http://127.0.0.1:${AZURITE.blobPort}/devstoreaccount1/${container}`,
       `  Azurite data:      ${path.join(root, '.azurite')}`,
+      `  Logs Ingestion:    emulator at ${emulator.url} (DCR ${dcr}); delivered rows as NDJSON per stream in`,
+      `                     ${dataDir}`,
+      `                     e.g. ${path.join(dataDir, `${STREAMS.keeperSentinel.stream}.ndjson`)}`,
+      `  Poison messages:   npm run redrive`,
       '',
       'Try: npm run send-sample      Stop: Ctrl+C',
     ].join('\n'),
