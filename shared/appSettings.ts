@@ -27,5 +27,12 @@ export const APP_SETTINGS: readonly AppSetting[] = [
   { name: 'RELAY_KEEPER_DCR_IMMUTABLE_ID', requiredInAzure: false, description: "Send Keeper events to an existing DCR (the Sentinel solution's) instead of the relay's." },
   { name: 'RELAY_KEEPER_INGESTION_ENDPOINT', requiredInAzure: false, description: 'Ingestion endpoint of that existing DCR.' },
   { name: 'RELAY_KEEPER_CL_ENABLED', requiredInAzure: true, description: 'true: also write legacy-typed rows to a migrated Keeper_CL.' },
+  { name: 'RELAY_KEEPER_STREAM', requiredInAzure: false, description: 'Stream of the Keeper route, default Custom-KeeperSecurityEventNewLogs.' },
+  { name: 'RELAY_KEEPER_CL_DCR_IMMUTABLE_ID', requiredInAzure: false, description: "DCR of the Keeper_CL route, default the relay's." },
+  { name: 'RELAY_KEEPER_CL_STREAM', requiredInAzure: false, description: 'Stream of the Keeper_CL route, default Custom-Keeper_CL.' },
+  { name: 'RELAY_GENERIC_DCR_IMMUTABLE_ID', requiredInAzure: false, description: "DCR of the catch-all route, default the relay's." },
+  { name: 'RELAY_GENERIC_STREAM', requiredInAzure: false, description: 'Stream of the catch-all route, default Custom-RelayedLogs.' },
+  { name: 'RELAY_RETRY_DELAY_SECONDS', requiredInAzure: false, description: 'First delay before a deferred message is retried, doubling up to 10 minutes; default 30.' },
   { name: 'RELAY_CREDENTIAL', requiredInAzure: false, description: 'managed-identity (default) | development (local emulator token only).' },
+  { name: 'RELAY_INGESTION_CA_FILE', requiredInAzure: false, description: "Local only: PEM of a CA to trust for the ingestion endpoint (the emulator's)." },
 ] as const;
