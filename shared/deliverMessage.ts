@@ -4,6 +4,7 @@ import { routesFor } from './deliveryRoutes';
 import type { DeliverySettings } from './deliverySettings';
 import { decompressPayload } from './payloadCodec';
 import type { PoisonMessage } from './poisonMessage';
+import type { RelayMetrics } from './relayMetrics';
 import { envelopeSchema, type Envelope } from './queueEnvelope';
 import type { RecordObject } from './recordRules';
 import type { StorageClients } from './storageClients';
@@ -16,6 +17,7 @@ export interface DeliveryDeps {
   /** First delay before a deferred message is seen again; doubles per deferral. */
   retryDelaySeconds: number;
   log: (message: string) => void;
+  metrics?: RelayMetrics;
 }
 
 export type DeliveryOutcome = 'delivered' | 'deferred' | 'poisoned';
@@ -83,8 +85,13 @@ export async function deliverMessage(message: unknown, deps: DeliveryDeps): Prom
       const mapped = route.map(values, { envelope, receivedAt });
       const drift = driftLine(envelope, route.target.stream, mapped.undeclared);
       if (drift) deps.log(drift);
+      for (const [property, count] of mapped.undeclared) {
+        deps.metrics?.track('relay.schema.undeclaredProperties', count, { logType: envelope.logType, stream: route.target.stream, property });
+      }
       if (mapped.truncatedRows > 0) deps.log(`relay: ${mapped.truncatedRows} rows of request ${envelope.requestId} had values over the 64 KB field limit, truncated and flagged`);
-      uploads.push(deps.batcher.submit(route.target, mapped.rows));
+      const { stream } = route.target;
+      const logType = envelope.logType;
+      uploads.push(deps.batcher.submit(route.target, mapped.rows).then(() => deps.metrics?.track('relay.rows.delivered', mapped.rows.length, { stream, logType })));
     }
     // Wait for every route even when one fails, so no upload is still running when the message is put back.
     const results = await Promise.allSettled(uploads);
@@ -97,10 +104,12 @@ export async function deliverMessage(message: unknown, deps: DeliveryDeps): Prom
   } catch (error) {
     if (error instanceof PermanentMessageError || (error instanceof DeliveryError && error.kind === 'permanent')) {
       await poison(text, error.message, deps);
+      deps.metrics?.track('relay.messages.poisoned', 1, { logType: envelope?.logType ?? 'unknown' });
       return 'poisoned';
     }
     if (envelope && (error instanceof DeliveryError || isStorageFault(error))) {
       await defer(envelope, error instanceof Error ? error.message : String(error), deps);
+      deps.metrics?.track('relay.messages.deferred', 1, { logType: envelope.logType, kind: error instanceof DeliveryError ? error.kind : 'storage' });
       return 'deferred';
     }
     // Anything else: let the host retry the message (and poison it after maxDequeueCount).

@@ -1,6 +1,7 @@
 import { loadDeliverySettings, type DeliverySettings } from './deliverySettings';
 import type { DeliveryDeps } from './deliverMessage';
 import { createUploadFn, type UploadFn } from './ingestionClient';
+import { relayMetrics } from './relayMetrics';
 import { relayRuntime } from './relayRuntime';
 import { createUploadBatcher, type BatcherOptions } from './uploadBatcher';
 
@@ -19,6 +20,7 @@ export function createDeliveryDeps(
     batcher: createUploadBatcher({ upload, log, ...batching }),
     retryDelaySeconds: settings.retryDelaySeconds,
     log,
+    metrics: relayMetrics(),
   };
 }
 
