@@ -15,8 +15,13 @@ export const FLUSH_BYTES = 990_000;
 export interface BatcherOptions {
   upload: UploadFn;
   log?: (message: string) => void;
-  /** How long a partly filled batch waits for more rows from other messages. */
+  /**
+   * How long a partly filled batch waits for more rows: restarted by every new message's rows and after every full
+   * call, because under backlog the next messages arrive only once the previous call's messages completed.
+   */
   lingerMs?: number;
+  /** The longest a row waits for company before it goes in a partial call. */
+  maxLingerMs?: number;
   /** Upload calls in flight per target. */
   maxInFlight?: number;
   /** Rounds of retry inside one invocation for throttling and transient faults, after the SDK's own retries. */
@@ -54,6 +59,8 @@ interface TargetQueue {
   pendingBytes: number;
   inFlight: number;
   timer?: NodeJS.Timeout;
+  /** When the current linger window opened (first row into an empty buffer, or the last full call). */
+  lingerFrom: number;
   /** Throttled or failing: no call before this time (the limit is per DCR). */
   pausedUntil: number;
 }
@@ -64,7 +71,8 @@ export interface UploadBatcher {
 }
 
 export function createUploadBatcher(options: BatcherOptions): UploadBatcher {
-  const { upload, log = () => undefined, lingerMs = 150, maxInFlight = 4, maxAttempts = 4, backoffMs = 1000, flushBytes = FLUSH_BYTES } = options;
+  const { upload, log = () => undefined, lingerMs = 250, maxLingerMs = 2000, maxInFlight = 4, maxAttempts = 4, backoffMs = 1000, flushBytes = FLUSH_BYTES } =
+    options;
   const queues = new Map<string, TargetQueue>();
   const advised = new Set<string>();
   const stats: BatcherStats = { calls: 0, rows: 0, bytes: 0, retriedRows: 0 };
@@ -72,26 +80,35 @@ export function createUploadBatcher(options: BatcherOptions): UploadBatcher {
   function queueFor(target: UploadTarget): TargetQueue {
     const key = `${target.endpoint}|${target.dcrImmutableId}|${target.stream}`;
     let q = queues.get(key);
-    if (!q) queues.set(key, (q = { target, pending: [], pendingBytes: 0, inFlight: 0, pausedUntil: 0 }));
+    if (!q) queues.set(key, (q = { target, pending: [], pendingBytes: 0, inFlight: 0, pausedUntil: 0, lingerFrom: Date.now() }));
     return q;
   }
 
-  function schedule(q: TargetQueue, delayMs: number): void {
-    if (q.timer) return;
+  /** (Re)arms the one timer of a target: the linger window, or the end of a pause. */
+  function schedule(q: TargetQueue, delayMs: number, restart = false): void {
+    if (q.timer && !restart) return;
+    if (q.timer) clearTimeout(q.timer);
     q.timer = setTimeout(() => {
       q.timer = undefined;
       pump(q, true);
-    }, delayMs);
+    }, Math.max(0, delayMs));
+  }
+
+  function lingerDelay(q: TargetQueue): number {
+    return Math.min(lingerMs, q.lingerFrom + maxLingerMs - Date.now());
   }
 
   /** Starts calls while there is room: full batches at once, a partial one only when the linger expired. */
   function pump(q: TargetQueue, lingerExpired = false): void {
     const now = Date.now();
-    if (q.pausedUntil > now) return schedule(q, q.pausedUntil - now);
+    if (q.pausedUntil > now) return schedule(q, q.pausedUntil - now, true);
+    let fullCalls = 0;
     while (q.inFlight < maxInFlight && (q.pendingBytes >= flushBytes || (lingerExpired && q.pending.length > 0))) {
+      if (q.pendingBytes >= flushBytes) fullCalls++;
       startCall(q, takeBatch(q));
     }
-    if (q.pending.length > 0) schedule(q, lingerMs);
+    if (fullCalls > 0) q.lingerFrom = now;
+    if (q.pending.length > 0) schedule(q, lingerDelay(q), fullCalls > 0);
   }
 
   function takeBatch(q: TargetQueue): PendingRow[] {
@@ -202,12 +219,15 @@ export function createUploadBatcher(options: BatcherOptions): UploadBatcher {
       return new Promise<void>((resolve, reject) => {
         const ticket: Ticket = { remaining: rows.length, settled: false, resolve, reject };
         const q = queueFor(target);
+        if (q.pending.length === 0) q.lingerFrom = Date.now();
         for (const row of rows) {
           const size = JSON.stringify(row).length + 1;
           q.pending.push({ row, size, ticket, attempts: 0 });
           q.pendingBytes += size;
         }
         pump(q);
+        // New rows restart the wait for company (bounded by maxLingerMs), unless a pause is pending.
+        if (q.pending.length > 0 && q.pausedUntil <= Date.now()) schedule(q, lingerDelay(q), true);
       });
     },
     stats: () => ({ ...stats }),

@@ -34,6 +34,8 @@ export interface RunResult {
   /** CPU used over the run by the emulator and Azurite (ms; undefined off Linux). */
   emulatorCpuMs: number | undefined;
   azuriteCpuMs: number | undefined;
+  /** CPU the rest of the machine (other processes, not this bench's) used over the run: load competing for the cores. */
+  otherCpuMs: number | undefined;
   workerProfile?: string;
 }
 
@@ -44,6 +46,16 @@ function processCpuMs(pid: number | undefined): number | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+/** CPU (ms) all processes used so far, every core, idle and iowait excluded, from /proc/stat; undefined off Linux. */
+function machineCpuMs(): number | undefined {
+  try {
+    const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const busy = user! + nice! + system! + irq! + softirq! + (steal ?? 0);
+    return Number.isFinite(busy) ? (busy * 1000) / 100 : undefined;
   } catch {
     return undefined;
   }
@@ -102,9 +114,17 @@ export async function runDelivery(o: RunOptions): Promise<RunResult> {
 
   const emulatorCpu = processCpuMs(emulator.pid);
   const azuriteCpu = processCpuMs(o.azuritePid);
+  const machineCpu = machineCpuMs();
+  const benchCpu = process.cpuUsage();
   const result = await worker.run(o.timeoutMs);
   const emulatorCpuMs = cpuSince(emulator.pid, emulatorCpu);
   const azuriteCpuMs = cpuSince(o.azuritePid, azuriteCpu);
+  const machineMs = machineCpuMs();
+  const bench = process.cpuUsage(benchCpu);
+  const otherCpuMs =
+    machineMs === undefined || machineCpu === undefined || emulatorCpuMs === undefined || azuriteCpuMs === undefined
+      ? undefined
+      : Math.max(0, machineMs - machineCpu - result.cpuMs - emulatorCpuMs - azuriteCpuMs - (bench.user + bench.system) / 1000);
   await worker.stop();
 
   const stats = await emulator.stats();
@@ -117,6 +137,7 @@ export async function runDelivery(o: RunOptions): Promise<RunResult> {
     eventsPerSec: o.backlog.events / (result.elapsedMs / 1000),
     emulatorCpuMs,
     azuriteCpuMs,
+    otherCpuMs,
     workerProfile,
   };
 }

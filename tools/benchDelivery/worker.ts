@@ -4,8 +4,8 @@ import { deliverMessage } from '../../shared/deliverMessage';
 import { createDeliveryDeps } from '../../shared/deliveryRuntime';
 import { loadDeliverySettings } from '../../shared/deliverySettings';
 import { createUploadFn } from '../../shared/ingestionClient';
-import { createUploadBatcher } from '../../shared/uploadBatcher';
-import { startQueueTrigger } from '../localQueueTrigger';
+import { createUploadBatcher, type BatcherOptions } from '../../shared/uploadBatcher';
+import { hostQueueSettings, startQueueTrigger, type HostQueueSettings } from '../localQueueTrigger';
 import type { WorkerCommand, WorkerReport } from './protocol';
 
 /**
@@ -28,8 +28,24 @@ const profileFile = process.env.BENCH_DELIVERY_PROFILE_FILE;
 const send = (report: WorkerReport) => process.send!(report);
 
 const settings = loadDeliverySettings(process.env);
-const upload = createUploadFn(settings);
-const deps = createDeliveryDeps(settings, upload);
+const sdkUpload = createUploadFn(settings);
+// BENCH_DELIVERY_TRACE=1: a timeline of upload calls and invocations on stderr, to see where a run waits.
+const trace = process.env.BENCH_DELIVERY_TRACE === '1';
+let t0 = 0;
+const at = () => (performance.now() - t0).toFixed(0).padStart(5);
+const upload: typeof sdkUpload = trace
+  ? async (endpoint, dcr, stream, rows) => {
+      const bytes = rows.reduce((sum, r) => sum + JSON.stringify(r).length + 1, 0);
+      process.stderr.write(`${at()} ms upload start ${rows.length} rows ${bytes} bytes\n`);
+      await sdkUpload(endpoint, dcr, stream, rows);
+      process.stderr.write(`${at()} ms upload done  ${rows.length} rows\n`);
+    }
+  : sdkUpload;
+// Experiments only (the bench warns when set): BENCH_DELIVERY_BATCHING / BENCH_DELIVERY_HOST, JSON overriding the
+// shared batcher's options / host.json's queue settings, to see what a different setting would give.
+const batching = JSON.parse(process.env.BENCH_DELIVERY_BATCHING || '{}') as Partial<BatcherOptions>;
+const host = { ...hostQueueSettings(), ...(JSON.parse(process.env.BENCH_DELIVERY_HOST || '{}') as Partial<HostQueueSettings>) };
+const deps = createDeliveryDeps(settings, upload, batching);
 const quiet = () => undefined;
 const depsFor = () =>
   mode === 'shared' ? { ...deps, log: quiet } : { ...deps, log: quiet, batcher: createUploadBatcher({ upload, lingerMs: 0 }) };
@@ -42,12 +58,16 @@ async function run(): Promise<void> {
     await session.post('Profiler.start');
   }
   const cpuStart = process.cpuUsage();
-  const started = performance.now();
+  const started = (t0 = performance.now());
   const trigger = startQueueTrigger('deliver', {
     queueName: '%RELAY_QUEUE_NAME%',
     connection: 'RELAY_STORAGE',
-    handler: async (message) => void (await deliverMessage(message, depsFor())),
-  });
+    handler: async (message) => {
+      if (trace) process.stderr.write(`${at()} ms invocation start\n`);
+      await deliverMessage(message, depsFor());
+      if (trace) process.stderr.write(`${at()} ms invocation done\n`);
+    },
+  }, host);
   // counts().succeeded moves once a message is deleted from the queue, i.e. after its rows were accepted.
   // A 2 ms poll costs nothing measurable and bounds the timing error far below the run's length.
   await new Promise<void>((resolve) => {
