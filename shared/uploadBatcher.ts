@@ -104,8 +104,9 @@ export function createUploadBatcher(options: BatcherOptions): UploadBatcher {
     if (q.pausedUntil > now) return schedule(q, q.pausedUntil - now, true);
     let fullCalls = 0;
     while (q.inFlight < maxInFlight && (q.pendingBytes >= flushBytes || (lingerExpired && q.pending.length > 0))) {
-      if (q.pendingBytes >= flushBytes) fullCalls++;
-      startCall(q, takeBatch(q));
+      const full = q.pendingBytes >= flushBytes;
+      if (full) fullCalls++;
+      startCall(q, takeBatch(q), full);
     }
     if (fullCalls > 0) q.lingerFrom = now;
     if (q.pending.length > 0) schedule(q, lingerDelay(q), fullCalls > 0);
@@ -141,7 +142,7 @@ export function createUploadBatcher(options: BatcherOptions): UploadBatcher {
     }
   }
 
-  function startCall(q: TargetQueue, batch: PendingRow[]): void {
+  function startCall(q: TargetQueue, batch: PendingRow[], full = false): void {
     const live = batch.filter((p) => !p.ticket.settled);
     if (live.length === 0) return;
     q.inFlight++;
@@ -157,6 +158,11 @@ export function createUploadBatcher(options: BatcherOptions): UploadBatcher {
       )
       .finally(() => {
         q.inFlight--;
+        // A full call's messages complete now and the host fetches the next ones: give the rest time to get company.
+        if (full && q.pending.length > 0) {
+          q.lingerFrom = Date.now();
+          schedule(q, lingerDelay(q), true);
+        }
         pump(q);
       });
   }
