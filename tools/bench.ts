@@ -26,9 +26,10 @@ const ACK = {
 };
 
 /**
- * BENCH_ACK_RATE: the paced runs' total offered load, posts/s. The default is well under what Azurite alone
- * sustains on a 2-core machine (~900 writes/s) and under the relay's CPU capacity there (~400 posts/s), so
- * neither side queues on CPU and the difference is what the relay adds to an ack.
+ * BENCH_ACK_RATE: the paced runs' total offered load, posts/s. The default of 200 is under both sides' closed-loop
+ * capacity on a 2-core machine (~1,000 bare writes/s, ~500-600 relay posts/s), so both keep up with it; it is not
+ * far under the relay's, though: at ~3 ms of relay CPU per post its one event loop is ~60% busy at 200/s, and posts
+ * queue behind each other there (tools/bench/profileAck.ts shows where a post's time goes).
  */
 function ackRate(value: string | undefined): number {
   if (value === undefined || value.trim() === '') return 200;

@@ -22,7 +22,7 @@ const ms = (us: number) => Math.round(us / 100) / 10;
 type Frame = CpuProfile['nodes'][number]['callFrame'];
 const label = (f: Frame) => `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(dist|node_modules)\//, '$1/')}:${f.lineNumber + 1}`;
 
-/** Self time per category and per function, in ms and as a share of the non-idle time sampled. */
+/** Self time per category (all) and per function (the `top` heaviest), in ms and as a share of the non-idle time sampled. */
 export function cpuProfileSummary(profile: CpuProfile, top = 25) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
   // A native's name alone (writev, parse) rarely says whose work it is: keep the JS caller chain for those.
@@ -49,10 +49,10 @@ export function cpuProfileSummary(profile: CpuProfile, top = 25) {
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
   });
   const busyUs = sampledUs - idleUs;
-  const ranked = (m: Map<string, number>) =>
+  const ranked = (m: Map<string, number>, limit: number) =>
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
+      .slice(0, limit)
       .map(([name, us]) => ({ name, ms: ms(us), pct: Math.round((us / busyUs) * 1000) / 10 }));
-  return { sampledMs: ms(sampledUs), busyMs: ms(busyUs), byCategory: ranked(byCategory), topFunctions: ranked(byFunction) };
+  return { sampledMs: ms(sampledUs), busyMs: ms(busyUs), byCategory: ranked(byCategory, Infinity), topFunctions: ranked(byFunction, top) };
 }
