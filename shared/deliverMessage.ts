@@ -91,7 +91,7 @@ export async function deliverMessage(message: unknown, deps: DeliveryDeps): Prom
       if (mapped.truncatedRows > 0) deps.log(`relay: ${mapped.truncatedRows} rows of request ${envelope.requestId} had values over the 64 KB field limit, truncated and flagged`);
       const { stream } = route.target;
       const logType = envelope.logType;
-      uploads.push(deps.batcher.submit(route.target, mapped.rows).then(() => deps.metrics?.track('relay.rows.delivered', mapped.rows.length, { stream, logType })));
+      uploads.push(deps.batcher.submit(route.target, mapped.rows, mapped.sizes).then(() => deps.metrics?.track('relay.rows.delivered', mapped.rows.length, { stream, logType })));
     }
     // Wait for every route even when one fails, so no upload is still running when the message is put back.
     const results = await Promise.allSettled(uploads);

@@ -1,11 +1,17 @@
 import { createHash } from 'node:crypto';
 
+/** The same object with its keys in sorted order (arrays and scalars unchanged). */
+function sortedKeys(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) sorted[key] = (value as Record<string, unknown>)[key];
+  return sorted;
+}
+
 /** JSON with object keys sorted at every level, so the same record always serialises the same way. */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const keys = Object.keys(value).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  // The native serialiser with a replacer beats building the text by hand.
+  return JSON.stringify(value, sortedKeys) ?? 'null';
 }
 
 /**

@@ -67,8 +67,18 @@ function stringLeaves(root: unknown): Leaf[] {
   return leaves;
 }
 
-/** Fits every string and dynamic column of a row; returns the names of the columns it cut. */
-export function fitRow(row: Record<string, unknown>, dynamicColumns: ReadonlySet<string>): string[] {
+export interface FittedRow {
+  /** Columns whose values were cut. */
+  cut: string[];
+  /** The row's JSON size in bytes, as the SDK measures it for its 1 MB chunks. */
+  bytes: number;
+}
+
+/** Fits every string and dynamic column of a row; returns what it cut and the row's final JSON size. */
+export function fitRow(row: Record<string, unknown>, dynamicColumns: ReadonlySet<string>): FittedRow {
+  const json = JSON.stringify(row);
+  // Almost every row: no value of a row this small can reach the field limit.
+  if (json.length * 3 <= MAX_FIELD_BYTES) return { cut: [], bytes: Buffer.byteLength(json) };
   const cut: string[] = [];
   for (const [name, value] of Object.entries(row)) {
     if (typeof value === 'string') {
@@ -90,5 +100,5 @@ export function fitRow(row: Record<string, unknown>, dynamicColumns: ReadonlySet
     if (!cut.includes(name)) cut.push(name);
     size = Buffer.byteLength(JSON.stringify(row));
   }
-  return cut;
+  return { cut, bytes: size };
 }

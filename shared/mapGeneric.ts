@@ -16,6 +16,7 @@ const DYNAMIC = new Set([stream.dynamicColumn]);
 export function mapGeneric(records: readonly RecordObject[], { envelope, receivedAt }: RecordContext): MappedRows {
   const undeclared = new Map<string, number>();
   const rows: RecordObject[] = [];
+  const sizes: number[] = [];
   let truncatedRows = 0;
   for (const record of records) {
     for (const name in record) countUndeclared(undeclared, name);
@@ -29,11 +30,13 @@ export function mapGeneric(records: readonly RecordObject[], { envelope, receive
       Truncated: false,
       Record: record,
     };
-    if (fitRow(row, DYNAMIC).length > 0) {
+    const fitted = fitRow(row, DYNAMIC);
+    if (fitted.cut.length > 0) {
       row.Truncated = true;
       truncatedRows++;
     }
     rows.push(row);
+    sizes.push(fitted.bytes);
   }
-  return { rows, undeclared, truncatedRows };
+  return { rows, sizes, undeclared, truncatedRows };
 }

@@ -27,6 +27,7 @@ function legacyAttributes(record: RecordObject): RecordObject {
 export function mapKeeperToLegacyCl(records: readonly RecordObject[], { envelope, receivedAt }: RecordContext): MappedRows {
   const undeclared = new Map<string, number>();
   const rows: RecordObject[] = [];
+  const sizes: number[] = [];
   let truncatedRows = 0;
   for (const record of records) {
     const attributes = legacyAttributes(record);
@@ -45,9 +46,10 @@ export function mapKeeperToLegacyCl(records: readonly RecordObject[], { envelope
     }
     row.relay_event_id_g = eventId(envelope.workspaceId, envelope.logType, record);
     if (Object.keys(extra).length > 0) row[EXTRA] = JSON.stringify(extra);
-    const cut = fitRow(row, NONE);
-    if (cut.length > 0) truncatedRows++;
+    const fitted = fitRow(row, NONE);
+    if (fitted.cut.length > 0) truncatedRows++;
     rows.push(row);
+    sizes.push(fitted.bytes);
   }
-  return { rows, undeclared, truncatedRows };
+  return { rows, sizes, undeclared, truncatedRows };
 }

@@ -18,6 +18,7 @@ const DYNAMIC = new Set([stream.dynamicColumn]);
 export function mapKeeperToSentinel(records: readonly RecordObject[], { envelope, receivedAt }: RecordContext): MappedRows {
   const undeclared = new Map<string, number>();
   const rows: RecordObject[] = [];
+  const sizes: number[] = [];
   let truncatedRows = 0;
   for (const record of records) {
     const event = normalizeKeeperEvent(record);
@@ -38,12 +39,14 @@ export function mapKeeperToSentinel(records: readonly RecordObject[], { envelope
       timestamp: eventTime?.toISOString(),
       data,
     };
-    const cut = fitRow(row, DYNAMIC);
-    if (cut.length > 0) {
+    const fitted = fitRow(row, DYNAMIC);
+    if (fitted.cut.length > 0) {
       truncatedRows++;
-      (row.data as RecordObject).relay_truncated = cut;
+      (row.data as RecordObject).relay_truncated = fitted.cut;
+      fitted.bytes += 64;
     }
     rows.push(row);
+    sizes.push(fitted.bytes);
   }
-  return { rows, undeclared, truncatedRows };
+  return { rows, sizes, undeclared, truncatedRows };
 }

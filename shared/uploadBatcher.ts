@@ -66,12 +66,13 @@ interface TargetQueue {
 }
 
 export interface UploadBatcher {
-  submit(target: UploadTarget, rows: RecordObject[]): Promise<void>;
+  /** `sizes`: each row's JSON bytes when the caller measured them already (else they are measured here). */
+  submit(target: UploadTarget, rows: RecordObject[], sizes?: readonly number[]): Promise<void>;
   stats(): BatcherStats;
 }
 
 export function createUploadBatcher(options: BatcherOptions): UploadBatcher {
-  const { upload, log = () => undefined, lingerMs = 250, maxLingerMs = 2000, maxInFlight = 4, maxAttempts = 4, backoffMs = 1000, flushBytes = FLUSH_BYTES } =
+  const { upload, log = () => undefined, lingerMs = 120, maxLingerMs = 2000, maxInFlight = 4, maxAttempts = 4, backoffMs = 1000, flushBytes = FLUSH_BYTES } =
     options;
   const queues = new Map<string, TargetQueue>();
   const advised = new Set<string>();
@@ -220,14 +221,16 @@ export function createUploadBatcher(options: BatcherOptions): UploadBatcher {
   }
 
   return {
-    submit(target, rows) {
+    submit(target, rows, sizes) {
       if (rows.length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         const ticket: Ticket = { remaining: rows.length, settled: false, resolve, reject };
         const q = queueFor(target);
         if (q.pending.length === 0) q.lingerFrom = Date.now();
-        for (const row of rows) {
-          const size = JSON.stringify(row).length + 1;
+        for (let i = 0; i < rows.length; i++) {
+          const row = rows[i]!;
+          // +1 for the comma between records, which the SDK's chunking does not count.
+          const size = (sizes?.[i] ?? Buffer.byteLength(JSON.stringify(row))) + 1;
           q.pending.push({ row, size, ticket, attempts: 0 });
           q.pendingBytes += size;
         }
