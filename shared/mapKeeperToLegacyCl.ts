@@ -1,8 +1,7 @@
 import { eventId } from './eventId';
-import { fitRow } from './fieldLimits';
 import { keeperShapeOf } from './keeperEvent';
 import { legacyColumn } from './legacyColumnTyping';
-import { countUndeclared, type MappedRows } from './mappedRows';
+import { mapRecords, type MappedRows, type RowMapper } from './mappedRows';
 import type { RecordContext } from './recordContext';
 import type { RecordObject } from './recordRules';
 import { STREAMS } from './streamSchemas';
@@ -10,7 +9,6 @@ import { chooseTimeGenerated } from './timeGenerated';
 
 const stream = STREAMS.keeperLegacyCl;
 const EXTRA = stream.dynamicColumn;
-const NONE = new Set<string>();
 
 /** The attributes as the legacy API saw them: shape B's `data` flattened into the top level. */
 function legacyAttributes(record: RecordObject): RecordObject {
@@ -19,17 +17,9 @@ function legacyAttributes(record: RecordObject): RecordObject {
   return { ...(data as RecordObject), ...top };
 }
 
-/**
- * Keeper events → rows for a migrated Keeper_CL, named and typed as the retired API made them, so saved queries,
- * alerts and workbooks on Keeper_CL keep working. A property whose legacy column the stream does not declare goes
- * into relay_extra_s (JSON text), never dropped.
- */
-export function mapKeeperToLegacyCl(records: readonly RecordObject[], { envelope, receivedAt }: RecordContext): MappedRows {
-  const undeclared = new Map<string, number>();
-  const rows: RecordObject[] = [];
-  const sizes: number[] = [];
-  let truncatedRows = 0;
-  for (const record of records) {
+const legacyClMapper: RowMapper = {
+  dynamicColumns: new Set(),
+  toRow(record, { envelope, receivedAt }) {
     const attributes = legacyAttributes(record);
     const candidate = envelope.timeGeneratedField ? record[envelope.timeGeneratedField] : (attributes.timestamp ?? attributes.created);
     const row: RecordObject = { TimeGenerated: chooseTimeGenerated(candidate, receivedAt) };
@@ -41,15 +31,26 @@ export function mapKeeperToLegacyCl(records: readonly RecordObject[], { envelope
         row[column.column] = column.value;
       } else {
         extra[name] = attributes[name];
-        countUndeclared(undeclared, name);
       }
     }
     row.relay_event_id_g = eventId(envelope.workspaceId, envelope.logType, record);
-    if (Object.keys(extra).length > 0) row[EXTRA] = JSON.stringify(extra);
-    const fitted = fitRow(row, NONE);
-    if (fitted.cut.length > 0) truncatedRows++;
-    rows.push(row);
-    sizes.push(fitted.bytes);
-  }
-  return { rows, sizes, undeclared, truncatedRows };
+    const undeclared = Object.keys(extra);
+    if (undeclared.length > 0) row[EXTRA] = JSON.stringify(extra);
+    return { row, undeclared };
+  },
+  flagTruncated(row, cut) {
+    // Keeper_CL has no flag column: the names of the cut columns go into relay_extra_s, unless that was cut itself.
+    if (cut.includes(EXTRA)) return;
+    const extra = row[EXTRA] === undefined ? {} : (JSON.parse(String(row[EXTRA])) as RecordObject);
+    row[EXTRA] = JSON.stringify({ ...extra, relay_truncated: cut });
+  },
+};
+
+/**
+ * Keeper events → rows for a migrated Keeper_CL, named and typed as the retired API made them, so saved queries,
+ * alerts and workbooks on Keeper_CL keep working. A property whose legacy column the stream does not declare goes
+ * into relay_extra_s (JSON text), never dropped.
+ */
+export function mapKeeperToLegacyCl(records: readonly RecordObject[], context: RecordContext): MappedRows {
+  return mapRecords(legacyClMapper, records, context);
 }

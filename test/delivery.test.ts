@@ -10,6 +10,7 @@ import { eventually, startTestIngestion, type TestIngestion } from './support/de
 import { keeperPushEvents } from './support/keeperSamples';
 import { legacyHeaders } from './support/legacyRequest';
 import { blobCount, queueLength } from './support/queueInspection';
+import { testEnvelope } from './support/envelopes';
 import { applyEnv, testRelay } from './support/relayEnv';
 
 const relay = testRelay('delivery');
@@ -99,17 +100,7 @@ describe('delivery end to end: HTTP → Azurite queue → queue trigger → Logs
     const marker = randomUUID();
     const body = Buffer.from(JSON.stringify([{ ...keeperPushEvents[0], run: marker }]));
     const blobName = `redrive/${marker}.json.br`;
-    const envelope = {
-      v: 1,
-      requestId: randomUUID(),
-      door: 'legacy',
-      workspaceId: relay.workspaceId,
-      logType: 'Keeper',
-      receivedAt: new Date().toISOString(),
-      shape: 'keeper-push',
-      recordCount: 1,
-      payload: { kind: 'blob', encoding: 'br', format: 'json', container: relay.containerName, blobName, bytes: 1 },
-    };
+    const envelope = testEnvelope(relay.workspaceId, { payload: { kind: 'blob', encoding: 'br', format: 'json', container: relay.containerName, blobName, bytes: 1 } });
     await storage.queue.sendMessage(JSON.stringify(envelope), { messageTimeToLive: -1 });
     await storage.queue.sendMessage('this is not an envelope', { messageTimeToLive: -1 });
     const poisoned = await eventually(async () => {

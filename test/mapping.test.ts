@@ -9,25 +9,13 @@ import type { Envelope } from '../shared/queueEnvelope';
 import type { RecordObject } from '../shared/recordRules';
 import { STREAMS, type ColumnType, type StreamSchema } from '../shared/streamSchemas';
 import { chooseTimeGenerated } from '../shared/timeGenerated';
+import { testEnvelope } from './support/envelopes';
 import { commanderBatch, keeperAzureMonitorEvent, keeperPushEvents } from './support/keeperSamples';
 
 const WS = '2b6d9f0e-5c1a-4e8b-9d3f-7a1c0e4b6d21';
 const RECEIVED = new Date('2025-01-14T12:00:00.000Z');
 
-function envelope(overrides: Partial<Envelope> = {}): Envelope {
-  return {
-    v: 1,
-    requestId: randomUUID(),
-    door: 'legacy',
-    workspaceId: WS,
-    logType: 'Keeper',
-    receivedAt: RECEIVED.toISOString(),
-    shape: 'keeper-push',
-    recordCount: 1,
-    payload: { kind: 'inline', encoding: 'br-base64', format: 'json', data: 'x' },
-    ...overrides,
-  };
-}
+const envelope = (overrides: Partial<Envelope> = {}): Envelope => testEnvelope(WS, { receivedAt: RECEIVED.toISOString(), ...overrides });
 const context = (overrides: Partial<Envelope> = {}) => ({ envelope: envelope(overrides), receivedAt: RECEIVED });
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
@@ -189,6 +177,12 @@ describe('Keeper → legacy Keeper_CL (the retired API typing rules)', () => {
   it("keeps Commander's own names, as the retired API stored them", () => {
     const [row] = mapKeeperToLegacyCl([{ audit_event_type: 'login', ip_address: '10.0.0.1', keeper_version: 'C.1', status: 'ok', timestamp: '2025-01-14T10:00:00Z' }], context()).rows;
     expect(row).toMatchObject({ audit_event_type_s: 'login', ip_address_s: '10.0.0.1', keeper_version_s: 'C.1', status_s: 'ok', timestamp_t: '2025-01-14T10:00:00.000Z' });
+  });
+
+  it('truncates an over-long value and names it in relay_extra_s', () => {
+    const [row] = mapKeeperToLegacyCl([{ audit_event: 'x', value: 'v'.repeat(100_000) }], context()).rows;
+    expect(Buffer.byteLength(String(row!.value_s))).toBeLessThanOrEqual(64 * 1024);
+    expect(JSON.parse(String(row!.relay_extra_s))).toEqual({ relay_truncated: ['value_s'] });
   });
 
   it('puts properties whose legacy column is not declared into relay_extra_s, never dropping them', () => {

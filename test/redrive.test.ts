@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listPoison, redrivePoison } from '../shared/redrive';
 import { loadSettings } from '../shared/settings';
 import { createStorageClients, type StorageClients } from '../shared/storageClients';
+import { testEnvelope } from './support/envelopes';
 import { applyEnv, testRelay } from './support/relayEnv';
 
 const relay = testRelay('redrive');
@@ -16,19 +16,7 @@ beforeAll(async () => {
   await storage.poisonQueue.createIfNotExists();
 });
 
-const envelopeText = (deferrals?: number) =>
-  JSON.stringify({
-    v: 1,
-    requestId: randomUUID(),
-    door: 'legacy',
-    workspaceId: relay.workspaceId,
-    logType: 'Keeper',
-    receivedAt: new Date().toISOString(),
-    shape: 'keeper-push',
-    recordCount: 3,
-    ...(deferrals ? { deferrals } : {}),
-    payload: { kind: 'inline', encoding: 'br-base64', format: 'json', data: 'AA==' },
-  });
+const envelopeText = (deferrals?: number) => JSON.stringify(testEnvelope(relay.workspaceId, { recordCount: 3, ...(deferrals ? { deferrals } : {}) }));
 
 describe('npm run redrive', () => {
   it("lists messages the Functions host moved (bare text, no reason) and the relay's own (with reason), then moves both back unchanged", async () => {

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { QueueClient } from '@azure/storage-queue';
 import { createStorageHandoff } from '../../shared/handoff';
 import { loadSettings } from '../../shared/settings';
 import { createStorageClients } from '../../shared/storageClients';
-import { LEGACY_PATH, WORKSPACE_ID, relayEnv, signedKeeperHeaders } from './benchWorkspace';
+import { LEGACY_PATH, keeperPostMeta, relayEnv, signedKeeperHeaders } from './benchWorkspace';
 import { httpPost } from './httpPost';
 import { EVENTS_PER_POST } from './keeperEvents';
 import type { LoadResult } from './loadRun';
@@ -24,15 +23,7 @@ export async function relayMessageTexts(bodies: Buffer[]): Promise<string[]> {
   const storage = memoryStorage(bodies.length);
   const handoff = createStorageHandoff(storage.clients);
   for (const body of bodies) {
-    const meta = {
-      requestId: randomUUID(),
-      door: 'legacy' as const,
-      workspaceId: WORKSPACE_ID,
-      logType: 'Keeper',
-      receivedAt: new Date().toISOString(),
-      shape: 'keeper-push' as const,
-      recordCount: EVENTS_PER_POST,
-    };
+    const meta = keeperPostMeta(EVENTS_PER_POST);
     await handoff.enqueue(meta, body, 'json');
   }
   return storage.kept;

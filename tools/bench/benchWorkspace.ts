@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { EnvelopeMeta } from '../../shared/queueEnvelope';
 import { sharedKeyAuthorization } from '../../shared/sharedKey';
 
 /**
@@ -37,5 +38,18 @@ export function signedKeeperHeaders(body: Buffer): Record<string, string> {
     authorization: sharedKeyAuthorization(WORKSPACE_ID, PRIMARY_KEY, body.length, date),
     'log-type': 'Keeper',
     'x-ms-date': date,
+  };
+}
+
+/** The envelope fields the HTTP door sets for one 250-event Keeper post. */
+export function keeperPostMeta(recordCount: number, requestId: string = randomUUID()): EnvelopeMeta {
+  return {
+    requestId,
+    door: 'legacy',
+    workspaceId: WORKSPACE_ID,
+    logType: 'Keeper',
+    receivedAt: new Date().toISOString(),
+    shape: 'keeper-push',
+    recordCount,
   };
 }

@@ -5,7 +5,7 @@ import { bodyToValues } from '../../shared/jsonBody';
 import { createLegacyLogsHandler } from '../../shared/legacyIngest';
 import { validateRecords } from '../../shared/recordValidation';
 import { loadSettings } from '../../shared/settings';
-import { LEGACY_PATH, PRIMARY_KEY, WORKSPACE_ID, relayEnv, signedKeeperHeaders } from './benchWorkspace';
+import { LEGACY_PATH, PRIMARY_KEY, keeperPostMeta, relayEnv, signedKeeperHeaders } from './benchWorkspace';
 import { EVENTS_PER_POST } from './keeperEvents';
 import { memoryStorage } from './memoryStorage';
 import { timedLoop } from './timedLoop';
@@ -93,15 +93,7 @@ async function parseValidate(bodies: Buffer[], o: IngestCpuOptions): Promise<Thr
 
 async function handoffOnly(bodies: Buffer[], o: IngestCpuOptions): Promise<Throughput> {
   const handoff = createStorageHandoff(memoryStorage().clients);
-  const meta = {
-    requestId: '6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b',
-    door: 'legacy' as const,
-    workspaceId: WORKSPACE_ID,
-    logType: 'Keeper',
-    receivedAt: new Date().toISOString(),
-    shape: 'keeper-push' as const,
-    recordCount: EVENTS_PER_POST,
-  };
+  const meta = keeperPostMeta(EVENTS_PER_POST, '6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b');
   const result = await timedLoop(
     { prepare: (i) => bodies[i % bodies.length]!, run: (body) => handoff.enqueue(meta, body, 'json') },
     o.runMs,

@@ -4,19 +4,10 @@
  * nor the compressor sees an unrealistically repetitive body.
  */
 
+import { seededRandom } from '../seededRandom';
+
 export const EVENTS_PER_POST = 250;
 
-/** mulberry32: a tiny seeded PRNG; Math.random would make runs incomparable. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rand = () => number;
 type Extra = (r: Rand) => Record<string, unknown>;
@@ -95,7 +86,7 @@ function keeperEvent(r: Rand, time: number): Record<string, unknown> {
 
 /** `count` distinct JSON bodies of EVENTS_PER_POST events each, as Keeper posts them (compact JSON array). */
 export function keeperBodies(count: number, seed = 42): Buffer[] {
-  const r = prng(seed);
+  const r = seededRandom(seed);
   let time = Date.parse('2025-01-12T00:00:00.000Z');
   const bodies: Buffer[] = [];
   for (let b = 0; b < count; b++) {

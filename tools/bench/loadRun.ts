@@ -1,15 +1,19 @@
 import { performance } from 'node:perf_hooks';
 
-export interface LoadOptions<T> {
+/** What every load shape needs: how many senders, and what each operation prepares and sends. */
+export interface SenderOptions<T> {
   concurrency: number;
-  /** Stop after this many operations in total... */
-  maxOps: number;
-  /** ...or after this long, whichever comes first: keeps the bench bounded on slow machines. */
-  maxMs: number;
   /** Untimed set-up per operation (signing, picking a body). */
   prepare: (i: number) => T;
   /** The timed operation; a rejection counts as a failure, the run goes on. */
   send: (input: T) => Promise<void>;
+}
+
+export interface LoadOptions<T> extends SenderOptions<T> {
+  /** Stop after this many operations in total... */
+  maxOps: number;
+  /** ...or after this long, whichever comes first: keeps the bench bounded on slow machines. */
+  maxMs: number;
 }
 
 export interface LoadResult {
@@ -22,16 +26,27 @@ export interface LoadResult {
 
 /** `concurrency` closed-loop senders: each sends its next operation as soon as the previous one is answered. */
 export async function loadRun<T>(o: LoadOptions<T>): Promise<LoadResult> {
-  const latencies: number[] = [];
-  let failures = 0;
-  let firstFailure: string | undefined;
+  const recorder = latencyRecorder(o);
   let next = 0;
   const start = performance.now();
   const deadline = start + o.maxMs;
 
   async function sender(): Promise<void> {
-    while (next < o.maxOps && performance.now() < deadline) {
-      const input = o.prepare(next++);
+    while (next < o.maxOps && performance.now() < deadline) await recorder.timeOne(next++);
+  }
+
+  await Promise.all(Array.from({ length: o.concurrency }, sender));
+  return recorder.result(start);
+}
+
+/** Times operations one by one and collects their latencies and failures, for any load shape. */
+export function latencyRecorder<T>(o: SenderOptions<T>): { timeOne(i: number): Promise<void>; result(start: number): LoadResult } {
+  const latencies: number[] = [];
+  let failures = 0;
+  let firstFailure: string | undefined;
+  return {
+    async timeOne(i) {
+      const input = o.prepare(i);
       const t0 = performance.now();
       try {
         await o.send(input);
@@ -40,11 +55,9 @@ export async function loadRun<T>(o: LoadOptions<T>): Promise<LoadResult> {
         failures++;
         firstFailure ??= error instanceof Error ? error.message : String(error);
       }
-    }
-  }
-
-  await Promise.all(Array.from({ length: o.concurrency }, sender));
-  return { latencies: latencies.sort((a, b) => a - b), failures, firstFailure, elapsedMs: performance.now() - start };
+    },
+    result: (start) => ({ latencies: latencies.sort((a, b) => a - b), failures, firstFailure, elapsedMs: performance.now() - start }),
+  };
 }
 
 /** Nearest-rank percentile of an ascending array. */

@@ -1,17 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LoadResult } from './loadRun';
+import { latencyRecorder, type LoadResult, type SenderOptions } from './loadRun';
 
-export interface PacedOptions<T> {
-  concurrency: number;
+export interface PacedOptions<T> extends SenderOptions<T> {
   /** Aggregate offered load, operations per second, shared evenly between the senders. */
   ratePerSec: number;
   /** Senders stop starting operations after this long; the ones in flight are awaited. */
   durationMs: number;
-  /** Untimed set-up per operation (signing, picking a body). */
-  prepare: (i: number) => T;
-  /** The timed operation; a rejection counts as a failure, the run goes on. */
-  send: (input: T) => Promise<void>;
 }
 
 export interface PacedResult extends LoadResult {
@@ -28,9 +23,7 @@ export interface PacedResult extends LoadResult {
  */
 export async function pacedRun<T>(o: PacedOptions<T>): Promise<PacedResult> {
   const intervalMs = (o.concurrency * 1000) / o.ratePerSec;
-  const latencies: number[] = [];
-  let failures = 0;
-  let firstFailure: string | undefined;
+  const recorder = latencyRecorder(o);
   let late = 0;
   let next = 0;
   const start = performance.now();
@@ -43,19 +36,11 @@ export async function pacedRun<T>(o: PacedOptions<T>): Promise<PacedResult> {
       if (answeredAt > slot) late++;
       const wait = slot - performance.now();
       if (wait > 0) await sleep(wait);
-      const input = o.prepare(next++);
-      const t0 = performance.now();
-      try {
-        await o.send(input);
-        latencies.push(performance.now() - t0);
-      } catch (error) {
-        failures++;
-        firstFailure ??= error instanceof Error ? error.message : String(error);
-      }
+      await recorder.timeOne(next++);
       answeredAt = performance.now();
     }
   }
 
   await Promise.all(Array.from({ length: o.concurrency }, sender));
-  return { latencies: latencies.sort((a, b) => a - b), failures, firstFailure, elapsedMs: performance.now() - start, late };
+  return { ...recorder.result(start), late };
 }

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { seededRandom } from '../seededRandom';
+
+export { seededRandom };
 
 /**
  * The failures a relay meets from the real service, injected on purpose so its retry and "never lose, never
@@ -30,17 +33,6 @@ export const faultOptionsSchema = z.object({
 export type FaultOptions = z.input<typeof faultOptionsSchema>;
 export type FaultSettings = z.output<typeof faultOptionsSchema>;
 
-/** mulberry32: tiny, fast and good enough to make a test's fault sequence reproducible from a seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Decides, call by call, whether and how to fail. */
 export class FaultInjector {
