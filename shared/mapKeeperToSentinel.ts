@@ -11,8 +11,11 @@ const sentinelMapper: RowMapper = {
   toRow(record, { envelope, receivedAt }) {
     const event = normalizeKeeperEvent(record);
     const eventTime = parseEventTime(event.time);
-    const candidate = envelope.timeGeneratedField ? record[envelope.timeGeneratedField] : event.time;
-    const data: RecordObject = { ...event.attributes, relay_event_id: eventId(envelope.workspaceId, envelope.logType, record) };
+    const candidate = envelope.timeGeneratedField ? record[envelope.timeGeneratedField] : eventTime;
+    const undeclared = Object.keys(event.attributes);
+    // The attributes object is the normaliser's own: it becomes `data` without a copy.
+    const data: RecordObject = event.attributes;
+    data.relay_event_id = eventId(envelope.workspaceId, envelope.logType, record);
     // An event time that is not a real time is kept as sent, in data, rather than lost.
     if (event.time !== undefined && !eventTime) data.timestamp_raw = event.time;
     const row: RecordObject = {
@@ -26,7 +29,7 @@ const sentinelMapper: RowMapper = {
       timestamp: eventTime?.toISOString(),
       data,
     };
-    return { row, undeclared: Object.keys(event.attributes) };
+    return { row, undeclared };
   },
   flagTruncated(row, cut) {
     (row.data as RecordObject).relay_truncated = cut;

@@ -17,7 +17,8 @@ export function parseEventTime(value: unknown): Date | undefined {
 
 /** The event's own time when it is inside the service's window around receipt, else the receive time. */
 export function chooseTimeGenerated(candidate: unknown, receivedAt: Date): string {
-  const time = parseEventTime(candidate);
+  // Callers that parsed the time already pass the Date.
+  const time = candidate instanceof Date ? candidate : parseEventTime(candidate);
   if (time) {
     const delta = time.getTime() - receivedAt.getTime();
     if (delta >= -MAX_AGE_MS && delta <= MAX_AHEAD_MS) return time.toISOString();
