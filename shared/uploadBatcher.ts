@@ -72,7 +72,7 @@ export interface UploadBatcher {
 }
 
 export function createUploadBatcher(options: BatcherOptions): UploadBatcher {
-  const { upload, log = () => undefined, lingerMs = 120, maxLingerMs = 2000, maxInFlight = 4, maxAttempts = 4, backoffMs = 1000, flushBytes = FLUSH_BYTES } =
+  const { upload, log = () => undefined, lingerMs = 150, maxLingerMs = 2000, maxInFlight = 4, maxAttempts = 4, backoffMs = 1000, flushBytes = FLUSH_BYTES } =
     options;
   const queues = new Map<string, TargetQueue>();
   const advised = new Set<string>();
