@@ -56,6 +56,7 @@ async function payloadBytes(envelope: Envelope, storage: StorageClients): Promis
     return await decompressPayload(await container.getBlobClient(payload.blobName).downloadToBuffer());
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode === 404) {
+      // Also what a message retried after full delivery finds (its blob is deleted then): check the rows before redriving.
       throw new PermanentMessageError(`claim-check blob ${payload.container}/${payload.blobName} is missing`);
     }
     throw error;

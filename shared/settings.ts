@@ -108,6 +108,12 @@ function readStorage(env: NodeJS.ProcessEnv): unknown {
 
 function describeIssue(issue: z.core.$ZodIssue, env: NodeJS.ProcessEnv): string {
   const name = settingName(issue.path);
+  if (env[name]?.startsWith('@Microsoft.KeyVault(')) {
+    return (
+      `${name} is an unresolved Key Vault reference: the app's identity cannot read the secret yet (a new role ` +
+      `assignment takes up to 30 minutes) or the secret does not exist`
+    );
+  }
   if (name === 'RELAY_STORAGE') {
     return (
       'RELAY_STORAGE is missing: set it to a storage connection string (UseDevelopmentStorage=true for Azurite), ' +

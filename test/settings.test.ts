@@ -67,6 +67,11 @@ describe('settings', () => {
     expect(message).not.toContain(KEY2.slice(0, 20));
   });
 
+  it('explains an unresolved Key Vault reference', () => {
+    const message = failure({ ...base, RELAY_WORKSPACE_1_PRIMARY_KEY: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/k/)' });
+    expect(message).toMatch(/RELAY_WORKSPACE_1_PRIMARY_KEY is an unresolved Key Vault reference/);
+  });
+
   it('names a malformed workspace id', () => {
     expect(failure({ ...base, RELAY_WORKSPACE_1_ID: 'not-a-guid' })).toMatch(/RELAY_WORKSPACE_1_ID is malformed: expected a workspace id \(GUID/);
   });
