@@ -21,7 +21,8 @@ function telemetryClient(env: NodeJS.ProcessEnv): TelemetryClient | null {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately lazy, see above
     const appInsights = require('applicationinsights') as typeof import('applicationinsights');
-    const created = new appInsights.TelemetryClient(connectionString);
+    // Own providers: no global OpenTelemetry set-up, so the host's request and dependency telemetry is not doubled.
+    const created = new appInsights.TelemetryClient(connectionString, { useGlobalProviders: false });
     // Entra-only Application Insights: "Authorization=AAD;ClientId=<user-assigned identity>".
     const auth = env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? '';
     if (/Authorization=AAD/i.test(auth)) {
