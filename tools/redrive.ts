@@ -29,6 +29,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  const message = error instanceof Error ? error.message : String(error);
+  const hint = /ECONNREFUSED/.test(message) ? ' Is the storage running (npm start starts Azurite), and RELAY_STORAGE right?' : '';
+  console.error(`redrive failed: ${message}.${hint}`);
   process.exit(1);
 });
