@@ -5,7 +5,7 @@ import type { DeliverySettings } from './deliverySettings';
 import { decompressPayload } from './payloadCodec';
 import type { PoisonMessage } from './poisonMessage';
 import type { RelayMetrics } from './relayMetrics';
-import { envelopeSchema, type Envelope } from './queueEnvelope';
+import { readEnvelope, type Envelope } from './queueEnvelope';
 import type { RecordObject } from './recordRules';
 import type { StorageClients } from './storageClients';
 import type { UploadBatcher } from './uploadBatcher';
@@ -31,20 +31,9 @@ function messageText(message: unknown): string {
 }
 
 function parseMessage(message: unknown): Envelope {
-  let value: unknown = message;
-  if (typeof message === 'string') {
-    try {
-      value = JSON.parse(message);
-    } catch {
-      throw new PermanentMessageError('malformed envelope: the message is not JSON');
-    }
-  }
-  const parsed = envelopeSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new PermanentMessageError(`malformed envelope: ${issue.path.join('.') || 'message'}: ${issue.message}`);
-  }
-  return parsed.data;
+  const read = readEnvelope(message);
+  if ('problem' in read) throw new PermanentMessageError(`malformed envelope: ${read.problem}`);
+  return read.envelope;
 }
 
 async function payloadBytes(envelope: Envelope, storage: StorageClients): Promise<Buffer> {

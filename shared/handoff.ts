@@ -3,7 +3,6 @@ import { compressPayload } from './payloadCodec';
 import type { BodyFormat, Envelope, EnvelopeMeta } from './queueEnvelope';
 import type { StorageClients } from './storageClients';
 
-
 /** A queue message holds at most 64 KiB of text. */
 export const MAX_QUEUE_MESSAGE_BYTES = 64 * 1024;
 /** Above this a body cannot compress into one message (JSON rarely beats 50:1); go straight to a blob. */

@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { accepted, refused } from './httpAnswers';
+import { ingestDoor, type HttpHandlerFn, type IngestDeps } from './ingestDoor';
 import { decodeUtf8, parseJsonText, parseNdjsonText } from './jsonBody';
 import { LegacyError } from './legacyError';
-import type { HttpHandlerFn, IngestDeps } from './legacyIngest';
 import type { BodyFormat } from './queueEnvelope';
 import { declaredLength, readCappedBody } from './requestBody';
 import { KEEPER_LOG_TYPE, validateRecords } from './recordValidation';
@@ -33,35 +31,15 @@ function parseKeeperBody(body: Buffer, format: BodyFormat | undefined): { values
 }
 
 /** POST /api/keeper/events: raw Keeper events (shapes A, B, C), authenticated by the Functions key. */
-export function createKeeperEventsHandler({ settings, handoff, now = () => new Date() }: IngestDeps): HttpHandlerFn {
+export function createKeeperEventsHandler(deps: IngestDeps): HttpHandlerFn {
   // Keeper's own events carry no workspace: they belong to the first workspace the relay serves.
-  const workspaceId = settings.workspaces[0]!.id;
-  return async (request, context) => {
-    const requestId = randomUUID();
-    try {
-      const receivedAt = now();
-      const expected = declaredLength(request.headers.get('content-length'));
-      const declared = declaredFormat(request.headers.get('content-type'));
-      const body = await readCappedBody(request.body, expected);
-      const { values, format } = parseKeeperBody(body, declared);
-      const { records, shape } = validateRecords(KEEPER_LOG_TYPE, values);
-      if (records.length === 0) return accepted(requestId);
-      await handoff.enqueue(
-        {
-          requestId,
-          door: 'keeper',
-          workspaceId,
-          logType: KEEPER_LOG_TYPE,
-          receivedAt: receivedAt.toISOString(),
-          shape,
-          recordCount: records.length,
-        },
-        body,
-        format,
-      );
-      return accepted(requestId);
-    } catch (error) {
-      return refused(error, requestId, context, 'keeper');
-    }
-  };
+  const workspaceId = deps.settings.workspaces[0]!.id;
+  return ingestDoor('keeper', deps, async (request) => {
+    const expected = declaredLength(request.headers.get('content-length'));
+    const declared = declaredFormat(request.headers.get('content-type'));
+    const body = await readCappedBody(request.body, expected);
+    const { values, format } = parseKeeperBody(body, declared);
+    const { records, shape } = validateRecords(KEEPER_LOG_TYPE, values);
+    return { body, format, meta: { workspaceId, logType: KEEPER_LOG_TYPE, shape, recordCount: records.length } };
+  });
 }

@@ -58,8 +58,27 @@ export type BodyFormat = z.infer<typeof bodyFormatSchema>;
 export type RecordShape = z.infer<typeof recordShapeSchema>;
 export type BlobPayload = z.infer<typeof blobPayloadSchema>;
 
-/** Queue triggers may hand the message over as text or, for JSON text, already parsed. */
+/**
+ * The envelope in a queue message, or why there is none. Queue triggers hand JSON messages over already parsed,
+ * other text as a string; redrive reads the text.
+ */
+export function readEnvelope(message: unknown): { envelope: Envelope } | { problem: string } {
+  let value = message;
+  if (typeof message === 'string') {
+    try {
+      value = JSON.parse(message);
+    } catch {
+      return { problem: 'the message is not JSON' };
+    }
+  }
+  const parsed = envelopeSchema.safeParse(value);
+  if (parsed.success) return { envelope: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  return { problem: `${issue.path.join('.') || 'message'}: ${issue.message}` };
+}
+
 export function parseEnvelope(message: unknown): Envelope {
-  const value = typeof message === 'string' ? JSON.parse(message) : message;
-  return envelopeSchema.parse(value);
+  const read = readEnvelope(message);
+  if ('problem' in read) throw new Error(`malformed envelope: ${read.problem}`);
+  return read.envelope;
 }

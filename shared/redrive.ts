@@ -1,4 +1,4 @@
-import { envelopeSchema } from './queueEnvelope';
+import { readEnvelope } from './queueEnvelope';
 import { readPoisonMessage } from './poisonMessage';
 import type { StorageClients } from './storageClients';
 
@@ -14,13 +14,8 @@ export interface PoisonEntry {
 
 function describe(text: string): PoisonEntry {
   const { original, reason, poisonedAt } = readPoisonMessage(text);
-  let summary: Partial<PoisonEntry> = {};
-  try {
-    const envelope = envelopeSchema.safeParse(JSON.parse(original));
-    if (envelope.success) summary = { requestId: envelope.data.requestId, logType: envelope.data.logType, recordCount: envelope.data.recordCount };
-  } catch {
-    // Shown with its reason only.
-  }
+  const read = readEnvelope(original);
+  const summary = 'envelope' in read ? { requestId: read.envelope.requestId, logType: read.envelope.logType, recordCount: read.envelope.recordCount } : {};
   return { reason, poisonedAt, original, ...summary };
 }
 
@@ -41,14 +36,9 @@ export async function redrivePoison(storage: Pick<StorageClients, 'poisonQueue' 
     if (batch.length === 0) return moved;
     for (const message of batch) {
       const { original } = readPoisonMessage(message.messageText);
-      // Restart the deferral count: the cause is meant to be fixed now.
-      let text = original;
-      try {
-        const parsed = envelopeSchema.safeParse(JSON.parse(original));
-        if (parsed.success) text = JSON.stringify({ ...parsed.data, deferrals: undefined });
-      } catch {
-        // Not an envelope: send it back as it was; delivery will say why again.
-      }
+      // Restart the deferral count: the cause is meant to be fixed now. A non-envelope goes back as it was.
+      const read = readEnvelope(original);
+      const text = 'envelope' in read ? JSON.stringify({ ...read.envelope, deferrals: undefined }) : original;
       await storage.queue.sendMessage(text, { messageTimeToLive: -1 });
       await storage.poisonQueue.deleteMessage(message.messageId, message.popReceipt);
       moved++;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { HttpRequest } from '@azure/functions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { HttpHandlerFn } from '../shared/legacyIngest';
+import type { HttpHandlerFn } from '../shared/ingestDoor';
 import { createLegacyLogsHandler } from '../shared/legacyIngest';
 import { createKeeperEventsHandler } from '../shared/keeperIngest';
 import { createRelayRuntime } from '../shared/relayRuntime';
@@ -9,7 +9,7 @@ import { loadSettings } from '../shared/settings';
 import { azuriteConnectionString } from '../tools/azurite';
 import { freePort } from '../tools/freePort';
 import { keeperPushEvents } from './support/keeperSamples';
-import { invocation, legacyHeaders, legacyRequest, legacyUrl, type LegacyPost } from './support/legacyRequest';
+import { invocation, legacyHeaders, legacyRequest, streamedRequest, type LegacyPost } from './support/legacyRequest';
 import { blobCount, queueLength } from './support/queueInspection';
 import { applyEnv, testRelay } from './support/relayEnv';
 
@@ -125,18 +125,15 @@ describe('bad input through POST /api/logs: refused with the legacy answer, noth
   it('refuses a 30 MB + 1 byte body without Content-Length while reading it, not after', async () => {
     const big = Buffer.alloc(MB30 + 1, 0x20);
     let pulled = 0;
-    const stream = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        const chunk = big.subarray(pulled, pulled + 1024 * 1024);
-        pulled += chunk.length;
-        if (chunk.length === 0) controller.close();
-        else controller.enqueue(chunk);
-      },
-    });
     const headers = legacyHeaders({ workspaceId: relay.workspaceId, key: relay.primaryKey, body: big });
     delete headers['Content-Length'];
-    const nativeRequest = new Request(legacyUrl({}), { method: 'POST', headers, body: stream, duplex: 'half' } as RequestInit);
-    const response = await legacyLogs(new HttpRequest({ nativeRequest } as never), invocation());
+    const request = streamedRequest(headers, (controller) => {
+      const chunk = big.subarray(pulled, pulled + 1024 * 1024);
+      pulled += chunk.length;
+      if (chunk.length === 0) controller.close();
+      else controller.enqueue(chunk);
+    });
+    const response = await legacyLogs(request, invocation());
     expect(response.status).toBe(404);
     expect((response.jsonBody as { Error: string }).Error).toBe('RequestTooLarge');
     expect(pulled).toBeLessThan(big.length + 2 * 1024 * 1024);
@@ -146,15 +143,9 @@ describe('bad input through POST /api/logs: refused with the legacy answer, noth
   it('refuses a real 30 MB + 1 byte body by its Content-Length before reading any of it', async () => {
     const big = Buffer.alloc(MB30 + 1, 0x20);
     let pulled = 0;
-    const stream = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        pulled++;
-        controller.enqueue(big.subarray(0, 1024));
-      },
-    });
     const headers = legacyHeaders({ workspaceId: relay.workspaceId, key: relay.primaryKey, body: big });
-    const nativeRequest = new Request(legacyUrl({}), { method: 'POST', headers, body: stream, duplex: 'half' } as RequestInit);
-    const response = await legacyLogs(new HttpRequest({ nativeRequest } as never), invocation());
+    const request = streamedRequest(headers, (controller) => void (pulled++, controller.enqueue(big.subarray(0, 1024))));
+    const response = await legacyLogs(request, invocation());
     expect(response.status).toBe(404);
     expect((response.jsonBody as { Error: string }).Error).toBe('RequestTooLarge');
     // The Request constructor may pre-pull one chunk; the handler itself reads nothing.
@@ -164,10 +155,9 @@ describe('bad input through POST /api/logs: refused with the legacy answer, noth
 
   it('answers 403 for an unserved workspace before reading the body', async () => {
     let pulled = 0;
-    const stream = new ReadableStream<Uint8Array>({ pull: (c) => void (pulled++, c.enqueue(new Uint8Array(1024))) });
     const headers = legacyHeaders({ workspaceId: randomUUID(), key: relay.primaryKey, body: '[]' });
-    const nativeRequest = new Request(legacyUrl({}), { method: 'POST', headers, body: stream, duplex: 'half' } as RequestInit);
-    const response = await legacyLogs(new HttpRequest({ nativeRequest } as never), invocation());
+    const request = streamedRequest(headers, (controller) => void (pulled++, controller.enqueue(new Uint8Array(1024))));
+    const response = await legacyLogs(request, invocation());
     expect(response.status).toBe(403);
     expect(pulled).toBeLessThanOrEqual(1);
   });

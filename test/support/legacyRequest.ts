@@ -50,3 +50,14 @@ export function legacyRequest(post: LegacyPost): HttpRequest {
 export function invocation(): InvocationContext {
   return new InvocationContext({ functionName: 'test', invocationId: 'test', logHandler: () => undefined });
 }
+
+/**
+ * A request whose body is a stream the test controls, as the host's HTTP streaming hands it over: `pull` feeds it
+ * and counts how much the handler read.
+ */
+export function streamedRequest(headers: Record<string, string>, pull: (controller: ReadableStreamDefaultController<Uint8Array>) => void): HttpRequest {
+  const body = new ReadableStream<Uint8Array>({ pull });
+  const nativeRequest = new Request(legacyUrl({}), { method: 'POST', headers, body, duplex: 'half' } as RequestInit);
+  // nativeRequest is the library's own streaming seam.
+  return new HttpRequest({ nativeRequest } as unknown as ConstructorParameters<typeof HttpRequest>[0]);
+}
