@@ -6,7 +6,7 @@ const deps = deliveryRuntime();
 
 /** Completes only when every record of the message is accepted, deferred for later, or poisoned with its reason. */
 export async function deliver(message: unknown, context: InvocationContext): Promise<void> {
-  const outcome = await deliverMessage(message, { ...deps, log: (m) => context.log(m) });
+  const outcome = await deliverMessage(message, { ...deps, log: (m) => context.log(m), warn: (m) => context.warn(m), error: (m) => context.error(m) });
   if (outcome !== 'delivered') context.log(`relay: message ${String(context.triggerMetadata?.id ?? '')} ${outcome}`);
 }
 

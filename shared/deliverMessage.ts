@@ -4,7 +4,9 @@ import { routesFor } from './deliveryRoutes';
 import type { DeliverySettings } from './deliverySettings';
 import { decompressPayload } from './payloadCodec';
 import type { PoisonMessage } from './poisonMessage';
-import type { RelayMetrics } from './relayMetrics';
+import type { RelayCounters } from './relayCounters';
+import { configurationAdvice } from './deliveryError';
+import { isNewDrift } from './driftReport';
 import { readEnvelope, type Envelope } from './queueEnvelope';
 import type { RecordObject } from './recordRules';
 import type { StorageClients } from './storageClients';
@@ -17,7 +19,10 @@ export interface DeliveryDeps {
   /** First delay before a deferred message is seen again; doubles per deferral. */
   retryDelaySeconds: number;
   log: (message: string) => void;
-  metrics?: RelayMetrics;
+  /** Warnings (deferrals) and errors (poisoned messages); default `log`. */
+  warn?: (message: string) => void;
+  error?: (message: string) => void;
+  counters?: RelayCounters;
 }
 
 export type DeliveryOutcome = 'delivered' | 'deferred' | 'poisoned';
@@ -74,14 +79,28 @@ export async function deliverMessage(message: unknown, deps: DeliveryDeps): Prom
     for (const route of routesFor(envelope, deps.settings)) {
       const mapped = route.map(values, { envelope, receivedAt });
       const drift = driftLine(envelope, route.target.stream, mapped.undeclared);
-      if (drift) deps.log(drift);
+      // Once per Log-Type and new property set; the periodic summary counts the rest.
+      if (drift && isNewDrift(envelope.logType, route.target.stream, mapped.undeclared.keys())) deps.log(drift);
       for (const [property, count] of mapped.undeclared) {
-        deps.metrics?.track('relay.schema.undeclaredProperties', count, { logType: envelope.logType, stream: route.target.stream, property });
+        deps.counters?.count('schemaDrift', count, { logType: envelope.logType, stream: route.target.stream, property });
       }
       if (mapped.truncatedRows > 0) deps.log(`relay: ${mapped.truncatedRows} rows of request ${envelope.requestId} had values over the 64 KB field limit, truncated and flagged`);
       const { stream } = route.target;
       const logType = envelope.logType;
-      uploads.push(deps.batcher.submit(route.target, mapped.rows, mapped.sizes).then(() => deps.metrics?.track('relay.rows.delivered', mapped.rows.length, { stream, logType })));
+      const counted = { stream, logType, workspaceId: envelope.workspaceId };
+      uploads.push(
+        deps.batcher.submit(route.target, mapped.rows, mapped.sizes).then(
+          () => countDelivered(deps.counters, counted, mapped.rows.length, receivedAt),
+          (error: unknown) => {
+            if (error instanceof DeliveryError && error.kind === 'configuration') {
+              const status = String(error.statusCode ?? 'no token');
+              deps.counters?.configurationError(stream, status, configurationAdvice({ kind: 'configuration', statusCode: error.statusCode }, route.target));
+              deps.counters?.count('configurationErrors', 1, { stream, status });
+            }
+            throw error;
+          },
+        ),
+      );
     }
     // Wait for every route even when one fails, so no upload is still running when the message is put back.
     const results = await Promise.allSettled(uploads);
@@ -94,17 +113,24 @@ export async function deliverMessage(message: unknown, deps: DeliveryDeps): Prom
   } catch (error) {
     if (error instanceof PermanentMessageError || (error instanceof DeliveryError && error.kind === 'permanent')) {
       await poison(text, error.message, deps);
-      deps.metrics?.track('relay.messages.poisoned', 1, { logType: envelope?.logType ?? 'unknown' });
+      deps.counters?.count('messagesPoisoned', 1, { logType: envelope?.logType ?? 'unknown' });
       return 'poisoned';
     }
     if (envelope && (error instanceof DeliveryError || isStorageFault(error))) {
       await defer(envelope, error instanceof Error ? error.message : String(error), deps);
-      deps.metrics?.track('relay.messages.deferred', 1, { logType: envelope.logType, kind: error instanceof DeliveryError ? error.kind : 'storage' });
+      deps.counters?.count('messagesDeferred', 1, { logType: envelope.logType, kind: error instanceof DeliveryError ? error.kind : 'storage' });
       return 'deferred';
     }
     // Anything else: let the host retry the message (and poison it after maxDequeueCount).
     throw error;
   }
+}
+
+function countDelivered(counters: RelayCounters | undefined, dimensions: { stream: string; logType: string; workspaceId: string }, rows: number, receivedAt: Date): void {
+  if (!counters) return;
+  counters.count('rowsDelivered', rows, dimensions);
+  counters.count('deliveryLag', Math.max(0, (Date.now() - receivedAt.getTime()) / 1000), { logType: dimensions.logType, stream: dimensions.stream });
+  counters.uploadSucceeded(dimensions.stream);
 }
 
 function isStorageFault(error: unknown): boolean {
@@ -116,7 +142,7 @@ async function poison(original: string, reason: string, deps: DeliveryDeps): Pro
   const entry: PoisonMessage = { relayPoison: 1, reason, poisonedAt: new Date().toISOString(), original };
   await deps.storage.poisonQueue.createIfNotExists();
   await deps.storage.poisonQueue.sendMessage(JSON.stringify(entry), { messageTimeToLive: -1 });
-  deps.log(`relay: message moved to ${deps.storage.poisonQueue.name}: ${reason} (npm run redrive lists and moves it back once fixed)`);
+  (deps.error ?? deps.log)(`relay: message moved to ${deps.storage.poisonQueue.name}: ${reason} (npm run redrive lists and moves it back once fixed)`);
 }
 
 /** Puts the message back as a new one that becomes visible later, so waiting for a fix does not use up attempts. */
@@ -124,5 +150,5 @@ async function defer(envelope: Envelope, reason: string, deps: DeliveryDeps): Pr
   const deferrals = (envelope.deferrals ?? 0) + 1;
   const delay = Math.min(MAX_DEFER_SECONDS, deps.retryDelaySeconds * 2 ** (deferrals - 1));
   await deps.storage.queue.sendMessage(JSON.stringify({ ...envelope, deferrals }), { visibilityTimeout: delay, messageTimeToLive: -1 });
-  deps.log(`relay: request ${envelope.requestId} deferred for ${delay} s (deferral ${deferrals}): ${reason}`);
+  (deps.warn ?? deps.log)(`relay: request ${envelope.requestId} deferred for ${delay} s (deferral ${deferrals}): ${reason}`);
 }

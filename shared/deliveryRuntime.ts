@@ -1,7 +1,9 @@
 import { loadDeliverySettings, type DeliverySettings } from './deliverySettings';
 import type { DeliveryDeps } from './deliverMessage';
 import { createUploadFn, type UploadFn } from './ingestionClient';
-import { relayMetrics } from './relayMetrics';
+import { relayCounters } from './relayCounters';
+import { startInstanceStatus } from './instanceStatus';
+import { startSummaryLog } from './summaryLine';
 import { relayRuntime } from './relayRuntime';
 import { createUploadBatcher, type BatcherOptions } from './uploadBatcher';
 
@@ -17,15 +19,23 @@ export function createDeliveryDeps(
   return {
     settings,
     storage,
-    batcher: createUploadBatcher({ upload, log, ...batching }),
+    // The batcher logs only configuration errors (once per cause, with the fix): errors an operator must act on.
+    batcher: createUploadBatcher({ upload, log: (m) => console.error(m), ...batching }),
     retryDelaySeconds: settings.retryDelaySeconds,
     log,
-    metrics: relayMetrics(),
+    warn: (m) => console.warn(m),
+    error: (m) => console.error(m),
+    counters: relayCounters(),
   };
 }
 
 /** Parsed at start-up by the queue-trigger adapter: a bad setting stops the app with a message naming it. */
 export function deliveryRuntime(): DeliveryDeps {
-  current ??= createDeliveryDeps(loadDeliverySettings(process.env));
+  if (!current) {
+    current = createDeliveryDeps(loadDeliverySettings(process.env));
+    // Normal traffic is one summary line a minute, not a line per message; the status blobs feed /api/health.
+    startSummaryLog(current.counters!, (m) => console.log(m), 60_000);
+    startInstanceStatus(current.storage, current.counters!);
+  }
   return current;
 }

@@ -1,5 +1,6 @@
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
 import { LegacyError } from './legacyError';
+import { relayCounters } from './relayCounters';
 
 /** Success is 200 with an empty body: Serilog, Logstash, fluentd and Keeper Commander accept nothing else. */
 export function accepted(requestId: string): HttpResponseInit {
@@ -12,13 +13,15 @@ export function refused(error: unknown, requestId: string, context: InvocationCo
     error instanceof LegacyError
       ? error
       : new LegacyError('UnspecifiedError', 'The relay hit an internal error; nothing was accepted, retry later.');
+  // Levels an operator can alert on: what the relay must fix is an error, what a sender caused is a warning.
   if (!(error instanceof LegacyError)) {
     context.error(`relay: ${door} request ${requestId} failed unexpectedly`, error instanceof Error ? error.stack : String(error));
   } else if (legacy.status >= 500) {
-    context.warn(`relay: ${door} request ${requestId} answered ${legacy.status} ${legacy.code}`);
+    context.error(`relay: ${door} request ${requestId} answered ${legacy.status} ${legacy.code}: ${legacy.message}`);
   } else {
-    context.info(`relay: ${door} request ${requestId} refused ${legacy.status} ${legacy.code}: ${legacy.message}`);
+    context.warn(`relay: ${door} request ${requestId} refused ${legacy.status} ${legacy.code}: ${legacy.message}`);
   }
+  relayCounters().count('requestsRefused', 1, { door, code: legacy.code, status: String(legacy.status) });
   const headers: Record<string, string> = { 'x-ms-request-id': requestId };
   if (legacy.retryAfterSeconds !== undefined) headers['Retry-After'] = String(legacy.retryAfterSeconds);
   return { status: legacy.status, jsonBody: legacy.body, headers };

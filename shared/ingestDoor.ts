@@ -4,6 +4,7 @@ import type { Handoff } from './handoff';
 import { accepted, refused } from './httpAnswers';
 import type { BodyFormat, EnvelopeMeta } from './queueEnvelope';
 import type { Settings } from './settings';
+import { relayCounters } from './relayCounters';
 
 export interface IngestDeps {
   settings: Settings;
@@ -37,9 +38,16 @@ export function ingestDoor(
       // Vector's health check posts [] and expects success; there is nothing to keep.
       if (meta.recordCount === 0) return accepted(requestId);
       await handoff.enqueue({ ...meta, requestId, door, receivedAt: receivedAt.toISOString() }, body, format);
+      countAccepted(door, meta);
       return accepted(requestId);
     } catch (error) {
       return refused(error, requestId, context, door);
     }
   };
+}
+
+function countAccepted(door: string, meta: AcceptedRequest['meta']): void {
+  const dimensions = { door, logType: meta.logType, workspaceId: meta.workspaceId };
+  relayCounters().count('requestsAccepted', 1, dimensions);
+  relayCounters().count('recordsAccepted', meta.recordCount, dimensions);
 }

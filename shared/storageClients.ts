@@ -15,6 +15,8 @@ export interface StorageClients {
   /** `<queue>-poison`: where messages that cannot be delivered wait, with their reason, for a redrive. */
   poisonQueue: QueueClient;
   container: ContainerClient;
+  /** `<container>-status`: each worker's counters for /api/health and `npm run status` (shared/instanceStatus.ts). */
+  status: ContainerClient;
 }
 
 function identity(clientId: string | undefined): TokenCredential {
@@ -37,5 +39,6 @@ export function createStorageClients(storage: StorageSettings, queueName: string
     queue: queues.getQueueClient(queueName),
     poisonQueue: queues.getQueueClient(poisonQueueName(queueName)),
     container: blobs.getContainerClient(containerName),
+    status: blobs.getContainerClient(`${containerName}-status`),
   };
 }

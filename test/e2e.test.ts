@@ -28,6 +28,7 @@ async function postLegacy(body: Buffer | string, logType = 'Keeper'): Promise<Re
 describe('end to end over real HTTP: local runner + Azurite', () => {
   it('serves the registered routes', () => {
     expect(runner.registrations.http.map((r) => `${r.methods?.join(',')} ${r.route} ${r.authLevel}`).sort()).toEqual([
+      'GET health function',
       'POST keeper/events function',
       'POST logs anonymous',
     ]);

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import metricsJson from './telemetry/metrics.json';
+
+/**
+ * The relay's custom metric names and the Log Analytics tables its alerts and workbook query. One source
+ * (`shared/telemetry/metrics.json`): the code reads it here, the Bicep under `infra/monitor/` loads it with
+ * `loadJsonContent()`, and `test/monitor.test.ts` checks every name the KQL uses against it.
+ */
+const metricSchema = z.object({ name: z.string().regex(/^relay\.[A-Za-z.]+$/), unit: z.string(), dimensions: z.array(z.string()) });
+
+const fileSchema = z.object({
+  description: z.string(),
+  metrics: z.object({
+    requestsAccepted: metricSchema,
+    recordsAccepted: metricSchema,
+    requestsRefused: metricSchema,
+    rowsDelivered: metricSchema,
+    deliveryLag: metricSchema,
+    messagesDeferred: metricSchema,
+    messagesPoisoned: metricSchema,
+    schemaDrift: metricSchema,
+    configurationErrors: metricSchema,
+    queueDepth: metricSchema,
+    queueOldestAge: metricSchema,
+    poisonDepth: metricSchema,
+    heartbeatsSent: metricSchema,
+  }),
+  tables: z.object({ metrics: z.literal('AppMetrics'), traces: z.literal('AppTraces'), heartbeat: z.string().regex(/_CL$/) }),
+});
+
+const parsed = fileSchema.parse(metricsJson);
+
+export type MetricKey = keyof typeof parsed.metrics;
+export type MetricDefinition = z.infer<typeof metricSchema>;
+
+export const METRICS: Readonly<Record<MetricKey, MetricDefinition>> = parsed.metrics;
+export const MONITOR_TABLES = parsed.tables;
+
+/** The metric name as Application Insights stores it (`AppMetrics.Name`, `customMetrics.name`). */
+export function metricName(key: MetricKey): string {
+  return METRICS[key].name;
+}
