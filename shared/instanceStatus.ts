@@ -37,7 +37,7 @@ export function instanceName(env: NodeJS.ProcessEnv = process.env): string {
 export async function writeInstanceStatus(container: ContainerClient, counters: RelayCounters, instance = instanceName()): Promise<void> {
   const body: InstanceStatus = { instance, writtenAt: new Date().toISOString(), snapshot: counters.snapshot() };
   const text = JSON.stringify(body);
-  await container.getBlockBlobClient(`${instance}.json`).upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+  await container.getBlockBlobClient(`instances/${instance}.json`).upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: 'application/json' } });
 }
 
 export function startInstanceStatus(
@@ -71,7 +71,7 @@ export async function readInstanceStatus(container: ContainerClient, now = new D
   const merged: MergedStatus = { instances: 0, rowsLastHour: [], destinations: [] };
   if (!(await container.exists())) return merged;
   const fresh: string[] = [];
-  for await (const blob of container.listBlobsFlat()) {
+  for await (const blob of container.listBlobsFlat({ prefix: 'instances/' })) {
     const modified = blob.properties.lastModified?.getTime() ?? 0;
     if (now.getTime() - modified <= FRESH_MS) fresh.push(blob.name);
     if (fresh.length >= MAX_INSTANCES) break;

@@ -11,6 +11,8 @@ export const poisonMessageSchema = z.object({
   poisonedAt: z.iso.datetime(),
   /** The original queue message text, unchanged. */
   original: z.string(),
+  /** Set by redrive once it has re-sent the original: a later run deletes the entry instead of sending it twice. */
+  movedAt: z.iso.datetime().optional(),
 });
 
 export type PoisonMessage = z.infer<typeof poisonMessageSchema>;
@@ -19,13 +21,15 @@ export function poisonQueueName(queueName: string): string {
   return `${queueName}-poison`;
 }
 
+export const HOST_MOVED_REASON = 'moved by the Functions host after repeated failures (see the function logs)';
+
 /** The original message and the reason, whichever way the message reached the poison queue. */
-export function readPoisonMessage(text: string): { original: string; reason: string; poisonedAt?: string } {
+export function readPoisonMessage(text: string): { original: string; reason: string; poisonedAt?: string; movedAt?: string } {
   try {
     const parsed = poisonMessageSchema.safeParse(JSON.parse(text));
-    if (parsed.success) return { original: parsed.data.original, reason: parsed.data.reason, poisonedAt: parsed.data.poisonedAt };
+    if (parsed.success) return { original: parsed.data.original, reason: parsed.data.reason, poisonedAt: parsed.data.poisonedAt, movedAt: parsed.data.movedAt };
   } catch {
     // Not JSON: a host-moved message whose text was not JSON either.
   }
-  return { original: text, reason: 'moved by the Functions host after repeated failures (see the function logs)' };
+  return { original: text, reason: HOST_MOVED_REASON };
 }
