@@ -1,5 +1,7 @@
 import type { DeliverySettings } from './deliverySettings';
 import { mapGeneric } from './mapGeneric';
+import { mapHeartbeat } from './mapHeartbeat';
+import { STREAMS } from './streamSchemas';
 import { mapKeeperToLegacyCl } from './mapKeeperToLegacyCl';
 import { mapKeeperToSentinel } from './mapKeeperToSentinel';
 import type { MappedRows } from './mappedRows';
@@ -10,7 +12,7 @@ import { KEEPER_LOG_TYPE } from './recordValidation';
 
 /** Where one route's rows go: a Logs Ingestion endpoint, a DCR and one of its streams. */
 export interface UploadTarget {
-  name: 'keeper-sentinel' | 'keeper-legacy-cl' | 'generic';
+  name: 'keeper-sentinel' | 'keeper-legacy-cl' | 'generic' | 'heartbeat';
   endpoint: string;
   dcrImmutableId: string;
   stream: string;
@@ -22,7 +24,10 @@ export interface Route {
 }
 
 /** The routes a message's records take: Keeper to the Sentinel solution's stream (and Keeper_CL when enabled), anything else to the catch-all. */
-export function routesFor(envelope: Pick<Envelope, 'logType'>, settings: DeliverySettings): Route[] {
+export function routesFor(envelope: Pick<Envelope, 'logType'> & Partial<Pick<Envelope, 'door'>>, settings: DeliverySettings): Route[] {
+  if (envelope.door === 'heartbeat') {
+    return [{ target: { name: 'heartbeat', endpoint: settings.endpoint, dcrImmutableId: settings.dcrImmutableId, stream: STREAMS.relayHeartbeat.stream }, map: mapHeartbeat }];
+  }
   if (envelope.logType !== KEEPER_LOG_TYPE) {
     return [
       {

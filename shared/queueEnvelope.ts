@@ -39,7 +39,8 @@ const blobPayloadSchema = z.object({
 export const envelopeSchema = z.object({
   v: z.literal(1),
   requestId: z.uuid(),
-  door: z.enum(['legacy', 'keeper']),
+  /** `heartbeat`: the relay's own synthetic event (functions/heartbeat.ts), routed to the heartbeat stream. */
+  door: z.enum(['legacy', 'keeper', 'heartbeat']),
   workspaceId: z.string().refine(isGuid, 'a workspace id (GUID)'),
   logType: z.string().regex(LOG_TYPE_PATTERN),
   receivedAt: z.iso.datetime({ offset: false }),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import keeperLegacyClJson from './streams/keeper-legacy-cl.json';
 import keeperSentinelJson from './streams/keeper-security-events.json';
 import relayedLogsJson from './streams/relayed-logs.json';
+import relayHeartbeatJson from './streams/relay-heartbeat.json';
 
 /**
  * The DCR streams, one JSON file each: the single source of truth for their columns, read by the mappers here and by
@@ -32,6 +33,7 @@ export const STREAMS = {
   keeperSentinel: load(keeperSentinelJson),
   keeperLegacyCl: load(keeperLegacyClJson),
   relayedLogs: load(relayedLogsJson),
+  relayHeartbeat: load(relayHeartbeatJson),
 } as const;
 
 export type StreamKey = keyof typeof STREAMS;

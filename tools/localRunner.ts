@@ -7,6 +7,7 @@ import { HttpRequest, HttpResponse, InvocationContext } from '@azure/functions';
 import { loadRegistrations, type Registrations } from './functionRegistry';
 import { projectRoot } from './localSettings';
 import { startQueueTrigger, type QueueTriggerRunner } from './localQueueTrigger';
+import { startTimers } from './localTimers';
 
 /**
  * Serves the project's HTTP functions the way `func start` does, for machines without Azure Functions Core Tools:
@@ -92,12 +93,14 @@ export async function startLocalRunner({ port = 7071, host = '127.0.0.1', queues
   });
   const address = server.address() as AddressInfo;
   const queueTriggers = queues ? registrations.queue.map((r) => startQueueTrigger(r.name, r)) : [];
+  const stopTimers = queues ? startTimers(registrations.timer) : () => undefined;
   return {
     server,
     registrations,
     queueTriggers,
     url: `http://${host}:${address.port}`,
     close: async () => {
+      stopTimers();
       await Promise.all(queueTriggers.map((t) => t.stop()));
       await new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -21,9 +21,10 @@ param includeKeeperLegacyStream bool = false
 var relayedStream = loadJsonContent('../../shared/streams/relayed-logs.json')
 var keeperStream = loadJsonContent('../../shared/streams/keeper-security-events.json')
 var keeperLegacyStream = loadJsonContent('../../shared/streams/keeper-legacy-cl.json')
+var heartbeatStream = loadJsonContent('../../shared/streams/relay-heartbeat.json')
 
 var streams = concat(
-  [relayedStream],
+  [relayedStream, heartbeatStream],
   includeKeeperStream ? [keeperStream] : [],
   includeKeeperLegacyStream ? [keeperLegacyStream] : []
 )

@@ -10,10 +10,11 @@ param createKeeperTable bool = true
 
 var keeperStream = loadJsonContent('../../shared/streams/keeper-security-events.json')
 var relayedStream = loadJsonContent('../../shared/streams/relayed-logs.json')
+var heartbeatStream = loadJsonContent('../../shared/streams/relay-heartbeat.json')
 
 // Keeper_CL (keeper-legacy-cl.json) is deliberately absent: it is the customer's classic table, migrated in place
 // (docs/migration.md), never created or reshaped by this template.
-var streams = concat([relayedStream], createKeeperTable ? [keeperStream] : [])
+var streams = concat([relayedStream, heartbeatStream], createKeeperTable ? [keeperStream] : [])
 
 // Stream files use DCR stream types; tables spell datetime as dateTime and may refine a string to guid (tableType).
 var tableDefinitions = map(streams, s => {

@@ -11,11 +11,11 @@ export interface TestIngestion {
   env: Record<string, string>;
 }
 
-/** A Logs Ingestion emulator declaring the relay's three streams on one DCR, and the delivery settings pointing at it. */
+/** A Logs Ingestion emulator declaring every relay stream on one DCR, and the delivery settings pointing at it. */
 export async function startTestIngestion(): Promise<TestIngestion> {
   const emulator = await startLogsIngestionEmulator({
     dataDir: mkdtempSync(path.join(tmpdir(), 'relay-ingestion-')),
-    dcrs: { [TEST_DCR]: [STREAMS.keeperSentinel.stream, STREAMS.keeperLegacyCl.stream, STREAMS.relayedLogs.stream] },
+    dcrs: { [TEST_DCR]: Object.values(STREAMS).map((s) => s.stream) },
   });
   return {
     emulator,

@@ -1,0 +1,18 @@
+import { app, type InvocationContext } from '@azure/functions';
+import { heartbeatEnabled, heartbeatSchedule, sendHeartbeat } from '../shared/heartbeat';
+import { relayCounters } from '../shared/relayCounters';
+import { relayRuntime } from '../shared/relayRuntime';
+
+/** Timer: one heartbeat through the queue and upload path (shared/heartbeat.ts). RELAY_HEARTBEAT=off disables it. */
+export async function heartbeat(_timer: unknown, context: InvocationContext): Promise<void> {
+  if (!heartbeatEnabled()) return;
+  const runtime = relayRuntime();
+  try {
+    await sendHeartbeat({ storage: runtime.storage, handoff: runtime.handoff, workspaceId: runtime.settings.workspaces[0]!.id, counters: relayCounters() });
+  } catch (error) {
+    context.error(`relay: heartbeat not sent: ${(error as Error).message} (the missing-heartbeat alert will fire if this persists)`);
+  }
+}
+
+// The schedule is read from the app settings when the worker starts (NCRONTAB with seconds; default every 5 minutes).
+app.timer('heartbeat', { schedule: heartbeatSchedule(), runOnStartup: false, handler: heartbeat });
