@@ -99,6 +99,9 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
+@description('E-mail address for the relay\'s alert rules (poison, backlog age, delivery and configuration errors, quiet Log-Type, missing heartbeat); empty: alerts show in the portal only.')
+param alertEmail string = ''
+
 // ---------------------------------------------------------------------------------------------------------------
 // Names
 // ---------------------------------------------------------------------------------------------------------------
@@ -333,6 +336,20 @@ module appServicePlan 'br/public:avm/res/web/serverfarm:0.1.1' = {
       tier: 'FlexConsumption'
     }
     reserved: true
+  }
+}
+
+// Operations: alert rules, optional e-mail action group and the workbook (infra/monitor/monitoring.bicep).
+module monitoring 'monitor/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    resourceToken: resourceToken
+    telemetryWorkspaceId: logAnalytics.outputs.resourceId
+    destinationWorkspaceId: workspaceTables.outputs.resourceId
+    alertEmail: alertEmail
   }
 }
 

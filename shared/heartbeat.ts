@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Handoff } from './handoff';
 import { checkHealth } from './health';
 import { instanceName } from './instanceStatus';
+import { HEARTBEAT_LOG_TYPE } from './metricNames';
 import type { RelayCounters } from './relayCounters';
 import type { StorageClients } from './storageClients';
 
@@ -15,7 +16,7 @@ import type { StorageClients } from './storageClients';
  * the alert rules read.
  */
 
-export const HEARTBEAT_LOG_TYPE = 'RelayHeartbeat';
+export { HEARTBEAT_LOG_TYPE };
 
 /** Every 5 minutes (NCRONTAB, seconds first); RELAY_HEARTBEAT_SCHEDULE changes it, RELAY_HEARTBEAT=off turns it off. */
 export const DEFAULT_HEARTBEAT_SCHEDULE = '0 */5 * * * *';

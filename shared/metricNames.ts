@@ -25,7 +25,10 @@ const fileSchema = z.object({
     poisonDepth: metricSchema,
     heartbeatsSent: metricSchema,
   }),
-  tables: z.object({ metrics: z.literal('AppMetrics'), traces: z.literal('AppTraces'), heartbeat: z.string().regex(/_CL$/) }),
+  /** Workspace-based Application Insights tables the alerts and workbook query. */
+  tables: z.object({ metrics: z.literal('AppMetrics'), traces: z.literal('AppTraces') }),
+  /** The Log-Type of the relay's own heartbeat events (excluded from "a Log-Type stopped sending"). */
+  heartbeatLogType: z.string().regex(/^[A-Za-z0-9_]+$/),
 });
 
 const parsed = fileSchema.parse(metricsJson);
@@ -35,6 +38,7 @@ export type MetricDefinition = z.infer<typeof metricSchema>;
 
 export const METRICS: Readonly<Record<MetricKey, MetricDefinition>> = parsed.metrics;
 export const MONITOR_TABLES = parsed.tables;
+export const HEARTBEAT_LOG_TYPE = parsed.heartbeatLogType;
 
 /** The metric name as Application Insights stores it (`AppMetrics.Name`, `customMetrics.name`). */
 export function metricName(key: MetricKey): string {
