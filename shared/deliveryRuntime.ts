@@ -34,7 +34,9 @@ export function deliveryRuntime(): DeliveryDeps {
   if (!current) {
     current = createDeliveryDeps(loadDeliverySettings(process.env));
     // Normal traffic is one summary line a minute, not a line per message; the status blobs feed /api/health.
-    startSummaryLog(current.counters!, (m) => console.log(m), 60_000);
+    // RELAY_SUMMARY_SECONDS=0 turns it off (npm start prints its own, with the backlog, every 5 s).
+    const every = Number(process.env.RELAY_SUMMARY_SECONDS ?? 60);
+    if (every > 0) startSummaryLog(current.counters!, (m) => console.log(m), every * 1000);
     startInstanceStatus(current.storage, current.counters!);
   }
   return current;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -18,6 +19,8 @@ import { startTimers } from './localTimers';
 export interface LocalRunner {
   server: Server;
   url: string;
+  /** The HTTPS listener's URL, when one was asked for. */
+  httpsUrl?: string;
   registrations: Registrations;
   queueTriggers: QueueTriggerRunner[];
   close(): Promise<void>;
@@ -28,6 +31,8 @@ export interface LocalRunnerOptions {
   host?: string;
   /** Run the queue-triggered functions too (default); HTTP-only tests turn it off. */
   queues?: boolean;
+  /** Also serve the same routes over HTTPS (for TLS-only senders), with this key and certificate. */
+  https?: { port: number; key: string; cert: string };
 }
 
 function routePrefix(): string {
@@ -55,13 +60,13 @@ async function writeResponse(res: ServerResponse, init: ConstructorParameters<ty
   res.end(body);
 }
 
-export async function startLocalRunner({ port = 7071, host = '127.0.0.1', queues = true }: LocalRunnerOptions = {}): Promise<LocalRunner> {
+export async function startLocalRunner({ port = 7071, host = '127.0.0.1', queues = true, https }: LocalRunnerOptions = {}): Promise<LocalRunner> {
   const registrations = await loadRegistrations();
   const prefix = routePrefix();
   const routes = new Map(registrations.http.map((r) => [`/${prefix}/${r.route ?? r.name}`.toLowerCase(), r]));
   let invocations = 0;
 
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     void (async () => {
       const url = new URL(req.url ?? '/', `http://${req.headers.host ?? `${host}:${port}`}`);
       const fn = routes.get(url.pathname.replace(/\/+$/, '').toLowerCase());
@@ -85,13 +90,21 @@ export async function startLocalRunner({ port = 7071, host = '127.0.0.1', queues
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
-  });
+  };
+  const server = createServer(handle);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
+  const secure = https ? createHttpsServer({ key: https.key, cert: https.cert }, handle) : undefined;
+  if (secure && https) {
+    await new Promise<void>((resolve, reject) => {
+      secure.once('error', reject);
+      secure.listen(https.port, host, () => resolve());
+    });
+  }
   const queueTriggers = queues ? registrations.queue.map((r) => startQueueTrigger(r.name, r)) : [];
   const stopTimers = queues ? startTimers(registrations.timer) : () => undefined;
   return {
@@ -99,9 +112,14 @@ export async function startLocalRunner({ port = 7071, host = '127.0.0.1', queues
     registrations,
     queueTriggers,
     url: `http://${host}:${address.port}`,
+    httpsUrl: secure ? `https://localhost:${(secure.address() as AddressInfo).port}` : undefined,
     close: async () => {
       stopTimers();
       await Promise.all(queueTriggers.map((t) => t.stop()));
+      if (secure) {
+        secure.closeAllConnections();
+        await new Promise<void>((resolve) => secure.close(() => resolve()));
+      }
       await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());

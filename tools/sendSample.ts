@@ -7,13 +7,15 @@ import { localSettingsValues, projectRoot } from './localSettings';
 
 /**
  * `npm run send-sample`: signs Keeper's troubleshooting sample events (seeds/keeper-legacy-azure-sentinel.md) and
- * posts them as a legacy sender would. Target: RELAY_URL, default http://127.0.0.1:7071.
+ * posts them as a legacy sender would. Target: RELAY_URL, default http://127.0.0.1:7071; workspace id and key:
+ * RELAY_WORKSPACE_1_ID and RELAY_WORKSPACE_1_PRIMARY_KEY from the environment, else local.settings.json.
  */
 async function main(): Promise<void> {
   const root = projectRoot();
   const values = localSettingsValues(root);
-  const workspaceId = values.RELAY_WORKSPACE_1_ID!;
-  const key = values.RELAY_WORKSPACE_1_PRIMARY_KEY!;
+  // The environment first, then local.settings.json, as redrive and status read their settings.
+  const workspaceId = process.env.RELAY_WORKSPACE_1_ID ?? values.RELAY_WORKSPACE_1_ID!;
+  const key = process.env.RELAY_WORKSPACE_1_PRIMARY_KEY ?? values.RELAY_WORKSPACE_1_PRIMARY_KEY!;
   const base = process.env.RELAY_URL ?? 'http://127.0.0.1:7071';
   const events: unknown = JSON.parse(readFileSync(path.join(root, 'tools', 'samples', 'keeper-troubleshooting-events.json'), 'utf8'));
   // Python's json.dumps escapes non-ASCII, as Keeper's script does; the body is signed as the bytes sent.

@@ -36,7 +36,7 @@ const CA_FILE = 'ca.pem';
 const bundleSchema = z.object({ key: z.string(), cert: z.string(), ca: z.string() });
 type Bundle = z.infer<typeof bundleSchema>;
 
-const OPENSSL_CONFIG = `
+const opensslConfig = (extraHosts: readonly string[]) => `
 [req]
 distinguished_name = dn
 [dn]
@@ -48,13 +48,13 @@ subjectKeyIdentifier = hash
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
-subjectAltName = IP:127.0.0.1, DNS:localhost
+subjectAltName = IP:127.0.0.1, DNS:localhost${extraHosts.map((h) => `, DNS:${h}`).join('')}
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
 `;
 
 /** Usable when it parses, the key matches, it names both loopback identities and is not about to expire. */
-function isUsable(bundle: Bundle): boolean {
+function isUsable(bundle: Bundle, extraHosts: readonly string[] = []): boolean {
   try {
     const leaf = new X509Certificate(bundle.cert);
     const ca = new X509Certificate(bundle.ca);
@@ -63,6 +63,7 @@ function isUsable(bundle: Bundle): boolean {
       leaf.verify(ca.publicKey) &&
       leaf.checkIP('127.0.0.1') !== undefined &&
       leaf.checkHost('localhost') !== undefined &&
+      extraHosts.every((h) => leaf.checkHost(h) !== undefined) &&
       new Date(leaf.validTo).getTime() - Date.now() > RENEW_BEFORE_MS &&
       new Date(ca.validTo).getTime() - Date.now() > RENEW_BEFORE_MS
     );
@@ -81,9 +82,9 @@ async function readBundle(file: string): Promise<Bundle | undefined> {
 }
 
 /** EC P-256 keys: generated in milliseconds and accepted by Node, Python and curl alike. */
-async function generate(workDir: string): Promise<Bundle> {
+async function generate(workDir: string, extraHosts: readonly string[]): Promise<Bundle> {
   const file = (name: string) => path.join(workDir, name);
-  await writeFile(file('openssl.cnf'), OPENSSL_CONFIG);
+  await writeFile(file('openssl.cnf'), opensslConfig(extraHosts));
   const keyArgs = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   await run('openssl', [
     'req', '-x509', '-config', file('openssl.cnf'), '-extensions', 'ca_ext', ...keyArgs,
@@ -114,16 +115,19 @@ async function writeAtomically(target: string, content: string): Promise<void> {
   await rename(temp, target);
 }
 
-/** The cached certificate from certDir when still good, otherwise a freshly generated one (then cached). */
-export async function loadOrCreateCertificate(certDir: string): Promise<EmulatorTls> {
+/**
+ * The cached certificate from certDir when still good, otherwise a freshly generated one (then cached). `extraHosts`:
+ * more DNS names for the leaf (the local relay's HTTPS listener adds `<workspaceId>.localhost`).
+ */
+export async function loadOrCreateCertificate(certDir: string, extraHosts: readonly string[] = []): Promise<EmulatorTls> {
   await mkdir(certDir, { recursive: true });
   const bundleFile = path.join(certDir, BUNDLE_FILE);
   const caFile = path.join(certDir, CA_FILE);
   let bundle = await readBundle(bundleFile);
-  if (!bundle || !isUsable(bundle)) {
+  if (!bundle || !isUsable(bundle, extraHosts)) {
     const workDir = await mkdtemp(path.join(certDir, '.generate-'));
     try {
-      bundle = await generate(workDir);
+      bundle = await generate(workDir, extraHosts);
     } catch (error) {
       throw new Error(`Generating the emulator certificate with openssl failed: ${(error as Error).message}`);
     } finally {
@@ -132,7 +136,7 @@ export async function loadOrCreateCertificate(certDir: string): Promise<Emulator
     await writeAtomically(bundleFile, JSON.stringify(bundle));
     // Another process may have renamed its own bundle in just after ours: converge on whatever is on disk now.
     const onDisk = await readBundle(bundleFile);
-    if (onDisk && isUsable(onDisk)) bundle = onDisk;
+    if (onDisk && isUsable(onDisk, extraHosts)) bundle = onDisk;
   }
   // Rewritten only when stale, so a process holding NODE_EXTRA_CA_CERTS=ca.pem keeps a consistent file.
   const existingCa = await readFile(caFile, 'utf8').catch(() => undefined);
