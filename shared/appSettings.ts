@@ -35,4 +35,9 @@ export const APP_SETTINGS: readonly AppSetting[] = [
   { name: 'RELAY_RETRY_DELAY_SECONDS', requiredInAzure: false, description: 'First delay before a deferred message is retried, doubling up to 10 minutes; default 30.' },
   { name: 'RELAY_CREDENTIAL', requiredInAzure: false, description: 'managed-identity (default) | development (local emulator token only).' },
   { name: 'RELAY_INGESTION_CA_FILE', requiredInAzure: false, description: "Local only: PEM of a CA to trust for the ingestion endpoint (the emulator's)." },
+  { name: 'RELAY_HEARTBEAT', requiredInAzure: false, description: 'off: no heartbeat events (default on).' },
+  { name: 'RELAY_HEARTBEAT_SCHEDULE', requiredInAzure: false, description: 'NCRONTAB (with seconds) of the heartbeat timer, default every 5 minutes: 0 */5 * * * *.' },
+  { name: 'RELAY_SUMMARY_SECONDS', requiredInAzure: false, description: 'Seconds between traffic summary log lines, default 60; 0 turns them off.' },
+  { name: 'RELAY_STATUS_WRITE_SECONDS', requiredInAzure: false, description: "Seconds between writes of an instance's status blob (health, npm run status), default 30." },
+  { name: 'RELAY_HEALTH_MAX_BACKLOG_AGE_SECONDS', requiredInAzure: false, description: 'Age of the oldest waiting request that /api/health reports as a problem, default 900.' },
 ] as const;

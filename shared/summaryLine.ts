@@ -17,7 +17,7 @@ function delta(prev: CounterSnapshot | undefined, next: CounterSnapshot, key: Me
 /**
  * One line for a period of traffic, e.g.
  * `relay: last 5 s: accepted 12 requests (3,000 records), refused 1 (InvalidAuthorization 1), delivered 3,000 rows,
- * deferred 0, poisoned 0, drift 40 records; backlog 8 queued (oldest 3 s), 0 poison`. Undefined when nothing happened.
+ * deferred 0, poisoned 0, drift 40 values without a column; backlog 8 queued (oldest 3 s), 0 poison`. Undefined when nothing happened.
  */
 export function summaryLine(prev: CounterSnapshot | undefined, next: CounterSnapshot, periodSeconds: number, backlog?: BacklogFigures): string | undefined {
   const d = (key: MetricKey) => delta(prev, next, key);
@@ -34,7 +34,7 @@ export function summaryLine(prev: CounterSnapshot | undefined, next: CounterSnap
     `delivered ${n(d('rowsDelivered'))} rows`,
     `deferred ${n(d('messagesDeferred'))}`,
     `poisoned ${n(d('messagesPoisoned'))}`,
-    `drift ${n(d('schemaDrift'))} records`,
+    `drift ${n(d('schemaDrift'))} values without a column`,
   ];
   const tail = backlog
     ? `; backlog ${backlog.queued === undefined ? '?' : n(backlog.queued)} queued${backlog.oldestSeconds !== undefined ? ` (oldest ${n(Math.round(backlog.oldestSeconds))} s)` : ''}, ${backlog.poison === undefined ? '?' : n(backlog.poison)} poison`
