@@ -151,3 +151,29 @@ async function queueFigures(queue: StorageClients['queue'], at: Date, abortSigna
   const since = 'envelope' in read ? new Date(read.envelope.receivedAt) : first.insertedOn;
   return { depth, oldestSeconds: Math.max(0, (at.getTime() - since.getTime()) / 1000) };
 }
+
+/**
+ * The answer when the relay's settings do not load (a missing setting, an unresolved Key Vault reference): nothing can
+ * be checked or accepted, so 503 with every settings problem as its own cause.
+ */
+export function settingsFailureReport(error: Error, env: NodeJS.ProcessEnv = process.env, now = new Date()): HealthReport {
+  const lines = error.message.split('\n').slice(1).map((l) => l.replace(/^\s*-\s*/, '')).filter(Boolean);
+  const unresolved = unresolvedKeyVaultReferences(env).map((name) => `${name} is an unresolved Key Vault reference`);
+  const causes = [...new Set([...(lines.length ? lines : [error.message]), ...unresolved])];
+  return {
+    status: 'degraded',
+    httpStatus: 503,
+    checkedAt: now.toISOString(),
+    storage: { reachable: false, error: 'not checked: the settings do not load' },
+    queue: { name: env.RELAY_QUEUE_NAME ?? 'relay-ingest' },
+    poison: { name: `${env.RELAY_QUEUE_NAME ?? 'relay-ingest'}-poison` },
+    destinations: [],
+    rowsLastHour: [],
+    instances: 0,
+    problems: causes.map((cause) => ({
+      cause,
+      fix: 'Fix the app setting (Function App > Settings > Environment variables; for a Key Vault reference grant the app identity Key Vault Secrets User and check the secret), then restart the app.',
+      blocksIntake: true,
+    })),
+  };
+}

@@ -1,5 +1,6 @@
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
 import { LegacyError } from './legacyError';
+import { firstInWindow } from './logOnce';
 import { relayCounters } from './relayCounters';
 
 /** Success is 200 with an empty body: Serilog, Logstash, fluentd and Keeper Commander accept nothing else. */
@@ -17,7 +18,10 @@ export function refused(error: unknown, requestId: string, context: InvocationCo
   if (!(error instanceof LegacyError)) {
     context.error(`relay: ${door} request ${requestId} failed unexpectedly`, error instanceof Error ? error.stack : String(error));
   } else if (legacy.status >= 500) {
-    context.error(`relay: ${door} request ${requestId} answered ${legacy.status} ${legacy.code}: ${legacy.message}`);
+    // Once a minute per code: an outage fails every request, and the summary line counts them all.
+    if (firstInWindow(`${door}|${legacy.code}`)) {
+      context.error(`relay: ${door} request ${requestId} answered ${legacy.status} ${legacy.code}: ${legacy.message} (further ${legacy.code} answers this minute are only counted)`);
+    }
   } else {
     context.warn(`relay: ${door} request ${requestId} refused ${legacy.status} ${legacy.code}: ${legacy.message}`);
   }
