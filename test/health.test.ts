@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { HealthReport } from '../shared/health';
 import { startAzurite, type RunningAzurite } from '../tools/azurite';
+import { main as statusCli } from '../tools/status';
 import { freePort } from '../tools/freePort';
 import { startLocalRunner, type LocalRunner } from '../tools/localRunner';
 import { startTestIngestion, type TestIngestion } from './support/deliveryEnv';
@@ -53,6 +54,17 @@ describe('GET /api/health', () => {
     const { status, report } = await health();
     expect(status).toBe(200);
     expect(report).toMatchObject({ status: 'healthy', storage: { reachable: true }, queue: { name: relay.queueName }, poison: { depth: 0 }, problems: [] });
+  });
+
+  it('is what npm run status -- --url prints', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)));
+    try {
+      expect(await statusCli(['--url', runner.url])).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines.join('\n')).toMatch(new RegExp(`Overall +HEALTHY \\(HTTP 200\\)[\\s\\S]*Queue +${relay.queueName}: 0 waiting`));
   });
 
   it('is degraded with the 403 and its fix while Logs Ingestion refuses the token, and healthy again once it accepts', { timeout: 120_000 }, async () => {
