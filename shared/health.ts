@@ -56,6 +56,7 @@ export function unresolvedKeyVaultReferences(env: NodeJS.ProcessEnv): string[] {
 
 function describe(error: unknown): string {
   const e = error as { name?: string; code?: string; statusCode?: number; message?: string };
+  if (e.name === 'AbortError') return 'no answer within the time limit';
   const parts = [e.code, e.statusCode].filter((v) => v !== undefined && v !== '');
   return parts.length ? parts.join(' ') : (e.name ?? 'error');
 }

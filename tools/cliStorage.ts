@@ -29,6 +29,9 @@ export interface CliStorage {
   describe: string;
 }
 
+/** An operator waits at the terminal: a few quick retries, then the error, not the SDK's minutes of backoff. */
+const RETRY = { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 30_000 };
+
 function localValues(): Record<string, string> {
   const file = path.join(projectRoot(), 'local.settings.json');
   if (!existsSync(file)) return {};
@@ -59,8 +62,8 @@ export function cliStorage(options: CliStorageOptions, env: NodeJS.ProcessEnv = 
   let blobs: BlobServiceClient;
   let describe: string;
   if (/AccountName=|UseDevelopmentStorage=|QueueEndpoint=/i.test(given)) {
-    queues = QueueServiceClient.fromConnectionString(given);
-    blobs = BlobServiceClient.fromConnectionString(given);
+    queues = QueueServiceClient.fromConnectionString(given, { retryOptions: RETRY });
+    blobs = BlobServiceClient.fromConnectionString(given, { retryOptions: RETRY });
     describe = describeConnectionString(given);
   } else {
     const account = /^https:\/\/([a-z0-9]+)\./i.exec(given)?.[1] ?? (/^[a-z0-9]{3,24}$/.test(given) ? given : undefined);
@@ -69,8 +72,8 @@ export function cliStorage(options: CliStorageOptions, env: NodeJS.ProcessEnv = 
     const credential = operatorCredential();
     const queueUri = env.RELAY_STORAGE__queueServiceUri && !options.storage ? env.RELAY_STORAGE__queueServiceUri : `https://${account}.queue.${suffix}`;
     const blobUri = env.RELAY_STORAGE__blobServiceUri && !options.storage ? env.RELAY_STORAGE__blobServiceUri : `https://${account}.blob.${suffix}`;
-    queues = new QueueServiceClient(queueUri, credential);
-    blobs = new BlobServiceClient(blobUri, credential);
+    queues = new QueueServiceClient(queueUri, credential, { retryOptions: RETRY });
+    blobs = new BlobServiceClient(blobUri, credential, { retryOptions: RETRY });
     describe = `${queueUri} (Entra ID: your az/azd sign-in)`;
   }
   return {
