@@ -122,6 +122,13 @@ describe('alert rules and workbook query what the relay writes', () => {
     for (const key of Object.keys(METRICS) as MetricKey[]) expect(code, `no count('${key}', …) in shared/ or functions/`).toMatch(new RegExp(`count\\('${key}'`));
   });
 
+  it('the README and docs/operations.md document every metric by name', () => {
+    for (const doc of ['README.md', path.join('docs', 'operations.md')]) {
+      const text = readFileSync(path.join(root, doc), 'utf8');
+      for (const m of Object.values(METRICS)) expect(text, `${doc} lacks ${m.name}`).toContain(`\`${m.name}\``);
+    }
+  });
+
   it('main.bicep wires the monitoring module with one call', () => {
     const main = readFileSync(path.join(root, 'infra', 'main.bicep'), 'utf8');
     expect(main.match(/module \w+ 'monitor\/monitoring\.bicep'/g)).toHaveLength(1);
