@@ -114,6 +114,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   }
 
   const action = args.move ? 'move' : 'purge';
+  let confirmed: PoisonSelection | undefined;
   if (action === 'purge' && !args['dry-run'] && !args.yes) {
     const preview = await redrive(clients, { action, selection, dryRun: true });
     if (preview.done.length === 0) {
@@ -126,8 +127,10 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
       console.error(process.stdin.isTTY ? 'Not confirmed; nothing purged.' : 'Refusing to purge without confirmation: run in a terminal, or add --yes.');
       return 2;
     }
+    // Purge exactly what was shown and confirmed, not what arrived meanwhile.
+    confirmed = { ...selection, ids: preview.done.map((e) => e.messageId!).filter(Boolean) };
   }
-  const report = await redrive(clients, { action, selection, dryRun: args['dry-run'] });
+  const report = await redrive(clients, { action, selection: confirmed ?? selection, dryRun: args['dry-run'] });
   if (args.json) console.log(JSON.stringify(report, null, 2));
   else printReport(report, clients.queue.name, poison);
   return 0;
