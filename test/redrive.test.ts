@@ -138,6 +138,10 @@ describe('npm run redrive (CLI)', () => {
       expect((await listPoison(storage)).total).toBe(1);
       expect(await redriveCli(['--move'])).toBe(0);
       expect(await queued()).toHaveLength(1);
+      await storage.poisonQueue.sendMessage(relayPoison(envelopeText(), 'hopeless'));
+      await storage.poisonQueue.sendMessage(relayPoison(envelopeText(), 'keep me'));
+      expect(await redriveCli(['--purge', '--yes', '--reason', 'hopeless'])).toBe(0);
+      expect((await listPoison(storage)).entries.map((e) => e.reason)).toEqual(['keep me']);
     } finally {
       out.mockRestore();
     }
