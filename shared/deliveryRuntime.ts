@@ -23,8 +23,6 @@ export function createDeliveryDeps(
     batcher: createUploadBatcher({ upload, log: (m) => console.error(m), ...batching }),
     retryDelaySeconds: settings.retryDelaySeconds,
     log,
-    warn: (m) => console.warn(m),
-    error: (m) => console.error(m),
     counters: relayCounters(),
   };
 }
