@@ -1,5 +1,6 @@
 import { ingestDoor, type HttpHandlerFn, type IngestDeps } from './ingestDoor';
 import { decodeUtf8, parseJsonText, parseNdjsonText } from './jsonBody';
+import { convertKeeperExport, declaredExportFormat, detectExportFormat } from './keeperExportFormat';
 import { LegacyError } from './legacyError';
 import type { BodyFormat } from './queueEnvelope';
 import { declaredLength, readCappedBody } from './requestBody';
@@ -14,7 +15,10 @@ function declaredFormat(contentType: string | null): BodyFormat | undefined {
   if (JSON_TYPES.has(media)) return 'json';
   if (NDJSON_TYPES.has(media)) return 'ndjson';
   if (media === 'text/plain') return undefined;
-  throw new LegacyError('UnsupportedContentType', `Content-Type '${contentType.slice(0, 80)}' is not supported; use application/json or application/x-ndjson.`);
+  throw new LegacyError(
+    'UnsupportedContentType',
+    `Content-Type '${contentType.slice(0, 80)}' is not supported; use application/json, application/x-ndjson, text/csv or application/x-syslog.`,
+  );
 }
 
 /** A JSON array, a single event, or NDJSON; a body that is not one JSON value but has several lines is NDJSON. */
@@ -30,15 +34,21 @@ function parseKeeperBody(body: Buffer, format: BodyFormat | undefined): { values
   }
 }
 
-/** POST /api/keeper/events: raw Keeper events (shapes A, B, C), authenticated by the Functions key. */
+/** POST /api/keeper/events: raw Keeper events (shapes A, B, C) or a CSV/Syslog export, authenticated by the Functions key. */
 export function createKeeperEventsHandler(deps: IngestDeps): HttpHandlerFn {
   // Keeper's own events carry no workspace: they belong to the first workspace the relay serves.
   const workspaceId = deps.settings.workspaces[0]!.id;
   return ingestDoor('keeper', deps, async (request) => {
     const expected = declaredLength(request.headers.get('content-length'));
-    const declared = declaredFormat(request.headers.get('content-type'));
-    const body = await readCappedBody(request.body, expected);
-    const { values, format } = parseKeeperBody(body, declared);
+    const contentType = request.headers.get('content-type');
+    const exportFormat = declaredExportFormat(contentType);
+    const declared = exportFormat ? undefined : declaredFormat(contentType);
+    const received = await readCappedBody(request.body, expected);
+    // CSV and Syslog exports are queued as NDJSON of their events (keeperExportFormat.ts).
+    const detected = exportFormat ?? (declared ? undefined : detectExportFormat(received));
+    const converted = detected ? convertKeeperExport(received, detected) : undefined;
+    const body = converted?.body ?? received;
+    const { values, format } = converted ? { values: converted.records, format: 'ndjson' as const } : parseKeeperBody(body, declared);
     const { records, shape } = validateRecords(KEEPER_LOG_TYPE, values);
     return { body, format, meta: { workspaceId, logType: KEEPER_LOG_TYPE, shape, recordCount: records.length } };
   });
