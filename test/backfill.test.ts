@@ -104,6 +104,14 @@ describe(`backfill of ${EVENTS.toLocaleString('en-US')}-event Keeper exports thr
       // Events weeks old: TimeGenerated is the receive time, timestamp the event time.
       const old = rows.find((r) => String(r.timestamp).startsWith('2026-08-20'))!;
       expect(Date.parse(String(old.TimeGenerated))).toBeGreaterThan(Date.now() - 3600_000);
+      // Keeper_CL: the event time in timestamp_t (a CSV's epoch milliseconds included), one row per event id.
+      const legacy = await eventually(async () => {
+        const found = (await ingestion.emulator.rows(STREAMS.keeperLegacyCl.stream)).filter((r) => String(r.relay_extra_s ?? r.name_s ?? '').includes(`${tag}-`));
+        expect(found.length).toBe(EVENTS);
+        return found;
+      }, 60_000, 1000);
+      expect(new Set(legacy.map((r) => r.relay_event_id_g)).size).toBe(EVENTS);
+      expect(legacy.every((r) => typeof r.timestamp_t === 'string' && !('timestamp_d' in r))).toBe(true);
       expect(ingestion.emulator.stats().drops).toMatchObject({ undeclaredProperties: {}, typeMismatches: {}, truncatedValues: {} });
     });
   }
