@@ -47,7 +47,8 @@ export function formatSummary(summary: BackfillSummary): string {
   const done = summary.files.filter((f) => f.status === 'done').length;
   const verb = summary.dryRun ? 'would be sent (dry run)' : 'sent and acknowledged';
   lines.push(`Backfill summary`);
-  lines.push(`  events ${verb}: ${count(summary.sent)}${summary.dryRun ? '' : ` in ${count(summary.requests)} requests this run, ${count(summary.retries)} retries`}`);
+  const thisRun = `${count(summary.sentThisRun)} in this run, in ${count(summary.requests)} requests, ${count(summary.retries)} retries`;
+  lines.push(`  events ${verb}: ${count(summary.sent)}${summary.dryRun ? '' : ` (${thisRun})`}`);
   lines.push(`  events refused: ${count(summary.refused)}`);
   for (const f of summary.files) {
     for (const r of f.progress.refusals) lines.push(`    ${path.basename(f.file)}:${r.line}: ${r.reason}`);

@@ -71,7 +71,8 @@ export class BackfillProgress {
       const filled = Math.round(fraction * width);
       const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
       const line = `${bar} ${percent}  ${text}`;
-      this.out.write(`\r${line.slice(0, Math.max(20, (this.out.columns ?? 120) - 1))}\u001b[K`);
+      // A pseudo-terminal may report 0 columns: then assume a usual width.
+      this.out.write(`\r${line.slice(0, Math.max(20, (this.out.columns || 120) - 1))}\u001b[K`);
       this.drawn = true;
       return;
     }

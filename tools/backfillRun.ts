@@ -51,7 +51,10 @@ export interface BackfillSummary {
   files: FileSummary[];
   requests: number;
   retries: number;
+  /** Events acknowledged, all runs of this checkpoint. */
   sent: number;
+  /** Of those, acknowledged in this run. */
+  sentThisRun: number;
   refused: number;
   outside: number;
   /** Events acknowledged per UTC day of event time, all files (resumed runs included). */
@@ -107,7 +110,7 @@ function openCheckpoint(options: BackfillOptions): Checkpoint {
 export async function runBackfill(options: BackfillOptions): Promise<BackfillSummary> {
   const files = exportFiles(options.inputs);
   const checkpoint = openCheckpoint(options);
-  const summary: BackfillSummary = { files: [], requests: 0, retries: 0, sent: 0, refused: 0, outside: 0, days: {}, dryRun: options.dryRun };
+  const summary: BackfillSummary = { files: [], requests: 0, retries: 0, sent: 0, sentThisRun: 0, refused: 0, outside: 0, days: {}, dryRun: options.dryRun };
   const sizes = files.map((f) => statSync(f));
   const bytesTotal = sizes.reduce((sum, s) => sum + s.size, 0);
   let bytesBefore = 0;
@@ -128,6 +131,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
     const entry = checkpoint.files[files[i]!];
     if (entry?.done && entry.size === sizes[i]!.size) bytesBefore += entry.size;
   }
+  const sentBefore = totals().sent;
   const progress = new BackfillProgress(options.progress, state(), options.progressIntervalMs);
   bytesBefore = 0;
   const save = () => {
@@ -189,8 +193,9 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
         throw error;
       }
     } finally {
+      // A stopped file counts only what was read of it.
+      bytesBefore += entry.done ? stat.size : (current?.bytesRead() ?? 0);
       current = undefined;
-      bytesBefore += stat.size;
     }
   }
   if (options.stop?.aborted && !summary.stopReason) summary.stopReason = 'stopped on request; run the same command again to resume';
@@ -202,6 +207,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
     summary.outside += f.progress.outside;
     for (const [day, n] of Object.entries(f.progress.days)) summary.days[day] = (summary.days[day] ?? 0) + n;
   }
+  summary.sentThisRun = summary.sent - sentBefore;
   return summary;
 }
 
