@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -210,6 +210,15 @@ describe('backfill resilience', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('sends the events before a broken part of a file and reports the file as failed', async () => {
+    const file = path.join(dir, 'broken.json');
+    writeFileSync(file, '[{"audit_event":"login","timestamp":"2026-09-14T10:00:00.000Z"},\n{"audit_event":"logout","timestamp":"2026-09-14T10:00:01.000Z"},\n{"audit_event": "x"');
+    const summary = await runBackfill(options([file]));
+    expect(summary.files[0]).toMatchObject({ status: 'failed', error: 'line 3: the file ends inside the array (no closing "]")' });
+    expect(summary.sent).toBe(2);
+    expect(summary.days).toEqual({ '2026-09-14': 2 });
   });
 
   it('dry run counts per day within --since/--until and sends nothing', async () => {

@@ -251,25 +251,31 @@ async function sendFile(
   };
 
   let read = 0;
-  for await (const event of file.events) {
-    if (event.index < entry.position) continue;
-    pending.position = event.index + 1;
-    if (event.problem) {
-      pending.refusals.push({ line: event.line, reason: shortReason(event.problem) });
-    } else if (
-      (sinceMs !== undefined || untilMs !== undefined) &&
-      (!event.time || (sinceMs !== undefined && event.time.getTime() < sinceMs) || (untilMs !== undefined && event.time.getTime() >= untilMs))
-    ) {
-      pending.outside++;
-    } else {
-      pending.events.push(event);
-      pending.bytes += Buffer.byteLength(event.text) + 1;
+  try {
+    for await (const event of file.events) {
+      if (event.index < entry.position) continue;
+      pending.position = event.index + 1;
+      if (event.problem) {
+        pending.refusals.push({ line: event.line, reason: shortReason(event.problem) });
+      } else if (
+        (sinceMs !== undefined || untilMs !== undefined) &&
+        (!event.time || (sinceMs !== undefined && event.time.getTime() < sinceMs) || (untilMs !== undefined && event.time.getTime() >= untilMs))
+      ) {
+        pending.outside++;
+      } else {
+        pending.events.push(event);
+        pending.bytes += Buffer.byteLength(event.text) + 1;
+      }
+      if (pending.bytes >= options.requestBytes) {
+        await settle();
+        if (options.stop?.aborted) return;
+      }
+      if (++read % 5000 === 0) showProgress();
     }
-    if (pending.bytes >= options.requestBytes) {
-      await settle();
-      if (options.stop?.aborted) return;
-    }
-    if (++read % 5000 === 0) showProgress();
+  } catch (error) {
+    // The events read before a broken part of the file are good: send them before reporting the file.
+    if (error instanceof ExportFileError) await settle();
+    throw error;
   }
   await settle();
   entry.done = true;
