@@ -12,7 +12,7 @@ targetScope = 'subscription'
 param environmentName string
 
 @minLength(1)
-@description('Region of the Function App and its storage, vault and telemetry. Must offer Flex Consumption.')
+@description('Region of the Function App and its storage, vault and telemetry. With hostingPlan FlexConsumption it must offer Flex Consumption.')
 @metadata({
   azd: {
     type: 'location'
@@ -20,10 +20,10 @@ param environmentName string
 })
 param location string
 
-@description('Resource group to create or reuse; empty for rg-<environmentName>.')
+@description('Name of an existing resource group to deploy into (referenced, never re-declared, so its region may differ); empty to create rg-<environmentName>.')
 param resourceGroupName string = ''
 
-@description('Object id of the person or pipeline running azd (azd sets AZURE_PRINCIPAL_ID); gets the relay\'s data roles to run it locally against Azure. Empty for none.')
+@description('Object id of the person or pipeline running azd (azd sets AZURE_PRINCIPAL_ID).')
 param principalId string = ''
 
 @allowed([
@@ -31,11 +31,16 @@ param principalId string = ''
   'ServicePrincipal'
   'Group'
 ])
+@description('Type of that principal (azd sets AZURE_PRINCIPAL_TYPE; ServicePrincipal under `azd pipeline`).')
 param principalType string = 'User'
+
+@description('Grant the deployer the data roles a local run against Azure needs (the relay\'s queues and large-body container, publishing to its DCR). Never for a service principal; never a Key Vault role.')
+param grantDeployerLocalRunRoles bool = false
 
 // ---------------------------------------------------------------------------------------------------------------
 // The legacy workspace the senders sign for. No defaults and absent from main.parameters.json, so `azd up` prompts
-// for them; azd keeps the answers in .azure/<env>/config.json, and the keys land only in Key Vault.
+// for them. azd keeps the secure answers in its local vault (~/.azd/vaults) and only a reference in
+// .azure/<env>/config.json; in Azure the keys land only in Key Vault (docs/deploy.md).
 // ---------------------------------------------------------------------------------------------------------------
 
 @minLength(36)
@@ -89,10 +94,22 @@ param relayCloud string = 'auto'
 param dcePublicNetworkAccess string = 'Enabled'
 
 @allowed([
+  'auto'
+  'FlexConsumption'
+  'ElasticPremium'
+])
+@description('Function App plan. auto: Flex Consumption, except Elastic Premium (EP1) in US Government and China, where Flex Consumption is not offered. Set FlexConsumption or ElasticPremium to override (e.g. a public region without Flex).')
+param hostingPlan string = 'auto'
+
+@description('Sender IP addresses or CIDR ranges allowed to reach the relay (Function App access restrictions), e.g. Keeper\'s published egress addresses. Empty allows every address.')
+param allowedSenderIpRanges string[] = []
+
+@allowed([
   512
   2048
   4096
 ])
+@description('Flex Consumption only: instance memory.')
 param instanceMemoryMB int = 2048
 
 @minValue(1)
@@ -128,14 +145,64 @@ var clouds = {
   AzureUSGovernment: 'usgovernment'
   AzureChinaCloud: 'china'
 }
-var autoCloud = contains(clouds, environment().name) ? clouds[environment().name] : 'public'
+var autoCloud = clouds[?environment().name] ?? 'public'
 var effectiveCloud = relayCloud == 'auto' ? autoCloud : relayCloud
 
-resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
-  name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
+// Flex Consumption is not offered in US Government or China (docs/deploy.md "Hosting plan by cloud").
+var cloudsWithoutFlex = [
+  'AzureUSGovernment'
+  'AzureChinaCloud'
+]
+var effectiveHostingPlan = hostingPlan == 'ElasticPremium' || (hostingPlan == 'auto' && contains(cloudsWithoutFlex, environment().name))
+  ? 'ElasticPremium'
+  : 'FlexConsumption'
+
+// Refused at provision time (before anything is created) rather than deploying a Keeper route with no endpoint.
+var keeperDcrPairCheck = empty(existingKeeperDcrResourceId) == empty(existingKeeperIngestionEndpoint)
+  ? 'ok'
+  : fail('existingKeeperDcrResourceId (RELAY_EXISTING_KEEPER_DCR_RESOURCE_ID) and existingKeeperIngestionEndpoint (RELAY_EXISTING_KEEPER_INGESTION_ENDPOINT) must be set together: the DCR\'s immutable id is useless without the endpoint that accepts it.')
+
+// The deployer gets local-run roles only when asked, and never as a service principal (a CI pipeline needs none).
+var grantDeployer = grantDeployerLocalRunRoles && !empty(principalId) && principalType != 'ServicePrincipal'
+
+// An existing group is referenced (its region may differ from `location`); otherwise one is created.
+var createResourceGroup = empty(resourceGroupName)
+var rgName = createResourceGroup ? '${abbrs.resourcesResourceGroups}${environmentName}' : resourceGroupName
+
+resource newResourceGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = if (createResourceGroup) {
+  name: rgName
   location: location
-  tags: tags
+  tags: union(tags, { 'relay-keeper-dcr-pair': keeperDcrPairCheck })
 }
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' existing = {
+  name: rgName
+  dependsOn: [
+    newResourceGroup
+  ]
+}
+
+// The DCR streams, generated from shared/streams by `npm run generate:dcr`. Which ones this deployment routes:
+// a Sentinel solution's stream only when its DCR is not used instead; a stream with a switch only when it is on.
+var streamSwitches = {
+  keeperClEnabled: keeperClEnabled
+}
+var generatedStreams = loadJsonContent('monitor/dcr-streams.generated.json').streams
+var routedStreams = filter(
+  generatedStreams,
+  s => (s.tableSource != 'sentinelSolution' || !useExistingKeeperDcr) && (empty(s.enabledBy) || streamSwitches[s.enabledBy])
+)
+// Classic tables are the customer's, migrated in place; the relay creates only its own.
+var createdTables = map(filter(routedStreams, s => s.tableSource != 'classic'), s => {
+  name: s.table
+  columns: s.tableColumns
+})
+
+var queueNames = [
+  relayQueueName
+  // Created up front so alerts and dashboards can point at it before the first failure.
+  '${relayQueueName}-poison'
+]
 
 var storageAccountName = '${abbrs.storageStorageAccounts}${resourceToken}'
 var blobServiceUri = 'https://${storageAccountName}.blob.${environment().suffixes.storage}/'
@@ -146,7 +213,7 @@ var queueServiceUri = 'https://${storageAccountName}.queue.${environment().suffi
 // ---------------------------------------------------------------------------------------------------------------
 
 // One user-assigned identity for everything the app touches, so roles can be granted before the app exists.
-module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = {
+module identity 'app/identity.bicep' = {
   name: 'identity'
   scope: rg
   params: {
@@ -156,44 +223,18 @@ module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1
   }
 }
 
-module storage 'br/public:avm/res/storage/storage-account:0.8.3' = {
+module storage 'storage/storage-account.bicep' = {
   name: 'storage'
   scope: rg
   params: {
     name: storageAccountName
     location: location
     tags: tags
-    // Identity-based access only: no account keys, no SAS, no anonymous blobs.
-    allowSharedKeyAccess: false
-    allowBlobPublicAccess: false
-    minimumTlsVersion: 'TLS1_2'
-    dnsEndpointType: 'Standard'
-    publicNetworkAccess: 'Enabled'
-    networkAcls: {
-      defaultAction: 'Allow'
-      bypass: 'AzureServices'
-    }
-    blobServices: {
-      containers: [
-        {
-          name: deploymentContainerName
-        }
-        {
-          name: relayBlobContainerName
-        }
-      ]
-    }
-    queueServices: {
-      // The poison queue is created up front so alerts and dashboards can point at it before the first failure.
-      queues: [
-        {
-          name: relayQueueName
-        }
-        {
-          name: '${relayQueueName}-poison'
-        }
-      ]
-    }
+    containerNames: [
+      deploymentContainerName
+      relayBlobContainerName
+    ]
+    queueNames: queueNames
   }
 }
 
@@ -216,18 +257,18 @@ module keyVault 'security/key-vault.bicep' = {
 
 // The app's telemetry goes to a small workspace of its own, never to the Sentinel workspace (where it would be
 // billed as security data). When no existing workspace is given, this one is also the relay's destination.
-module logAnalytics 'br/public:avm/res/operational-insights/workspace:0.11.1' = {
+module logAnalytics 'monitor/log-analytics.bicep' = {
   name: 'logAnalytics'
   scope: rg
   params: {
     name: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
     location: location
     tags: tags
-    dataRetention: 30
+    retentionInDays: 30
   }
 }
 
-module applicationInsights 'br/public:avm/res/insights/component:0.6.0' = {
+module applicationInsights 'monitor/application-insights.bicep' = {
   name: 'applicationInsights'
   scope: rg
   params: {
@@ -235,8 +276,6 @@ module applicationInsights 'br/public:avm/res/insights/component:0.6.0' = {
     location: location
     tags: tags
     workspaceResourceId: logAnalytics.outputs.resourceId
-    // Entra authentication only: the instrumentation key alone cannot send telemetry.
-    disableLocalAuth: true
   }
 }
 
@@ -249,12 +288,11 @@ module workspaceTables 'monitor/workspace-tables.bicep' = {
   // ARM evaluates only the chosen branch of a condition, so the id parts are read only when an id was given.
   scope: resourceGroup(
     useExistingWorkspace ? workspaceIdParts[2] : subscription().subscriptionId,
-    useExistingWorkspace ? workspaceIdParts[4] : rg.name
+    useExistingWorkspace ? workspaceIdParts[4] : rgName
   )
   params: {
     workspaceName: useExistingWorkspace ? last(workspaceIdParts) : '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
-    // The Sentinel solution owns its table when its DCR is used; otherwise the relay creates the identical table.
-    createKeeperTable: !useExistingKeeperDcr
+    tables: createdTables
   }
   dependsOn: [
     logAnalytics
@@ -283,8 +321,7 @@ module dataCollectionRule 'monitor/data-collection-rule.bicep' = {
     dataCollectionEndpointId: dataCollectionEndpoint.outputs.resourceId
     // Referencing the tables module's output also orders the DCR after the tables its dataflows write to.
     workspaceResourceId: workspaceTables.outputs.resourceId
-    includeKeeperStream: !useExistingKeeperDcr
-    includeKeeperLegacyStream: keeperClEnabled
+    streams: routedStreams
   }
 }
 
@@ -297,8 +334,6 @@ module relayRoles 'rbac/relay-role-assignments.bicep' = {
   scope: rg
   params: {
     appPrincipalId: identity.outputs.principalId
-    deployerPrincipalId: principalId
-    deployerPrincipalType: principalType
     storageAccountName: storage.outputs.name
     keyVaultName: keyVault.outputs.name
     dataCollectionRuleName: dataCollectionRule.outputs.name
@@ -306,17 +341,30 @@ module relayRoles 'rbac/relay-role-assignments.bicep' = {
   }
 }
 
+module deployerRoles 'rbac/deployer-role-assignments.bicep' = if (grantDeployer) {
+  name: 'deployerRoleAssignments'
+  scope: rg
+  params: {
+    deployerPrincipalId: principalId
+    deployerPrincipalType: principalType == 'Group' ? 'Group' : 'User'
+    storageAccountName: storage.outputs.name
+    blobContainerName: relayBlobContainerName
+    queueNames: queueNames
+    dataCollectionRuleName: dataCollectionRule.outputs.name
+  }
+}
+
 module keeperDcrPublisher 'rbac/keeper-dcr-publisher.bicep' = if (useExistingKeeperDcr) {
   name: 'keeperDcrPublisher'
   scope: resourceGroup(
     useExistingKeeperDcr ? keeperDcrIdParts[2] : subscription().subscriptionId,
-    useExistingKeeperDcr ? keeperDcrIdParts[4] : rg.name
+    useExistingKeeperDcr ? keeperDcrIdParts[4] : rgName
   )
   params: {
     dataCollectionRuleName: last(keeperDcrIdParts)
     appPrincipalId: identity.outputs.principalId
-    deployerPrincipalId: principalId
-    deployerPrincipalType: principalType
+    deployerPrincipalId: grantDeployer ? principalId : ''
+    deployerPrincipalType: principalType == 'Group' ? 'Group' : 'User'
   }
 }
 
@@ -324,18 +372,14 @@ module keeperDcrPublisher 'rbac/keeper-dcr-publisher.bicep' = if (useExistingKee
 // The app
 // ---------------------------------------------------------------------------------------------------------------
 
-module appServicePlan 'br/public:avm/res/web/serverfarm:0.1.1' = {
+module appServicePlan 'app/hosting-plan.bicep' = {
   name: 'appServicePlan'
   scope: rg
   params: {
     name: '${abbrs.webServerFarms}${resourceToken}'
     location: location
     tags: tags
-    sku: {
-      name: 'FC1'
-      tier: 'FlexConsumption'
-    }
-    reserved: true
+    hostingPlan: effectiveHostingPlan
   }
 }
 
@@ -362,6 +406,8 @@ module functionApp 'app/function-app.bicep' = {
     tags: tags
     serviceName: serviceName
     appServicePlanId: appServicePlan.outputs.resourceId
+    hostingPlan: effectiveHostingPlan
+    allowedSenderIpRanges: allowedSenderIpRanges
     identityResourceId: identity.outputs.resourceId
     identityClientId: identity.outputs.clientId
     blobServiceUri: blobServiceUri
@@ -376,7 +422,7 @@ module functionApp 'app/function-app.bicep' = {
     relayCloud: effectiveCloud
     ingestionEndpoint: dataCollectionEndpoint.outputs.logsIngestionEndpoint
     dcrImmutableId: dataCollectionRule.outputs.immutableId
-    keeperDcrImmutableId: useExistingKeeperDcr ? keeperDcrPublisher.outputs.immutableId : ''
+    keeperDcrImmutableId: useExistingKeeperDcr ? keeperDcrPublisher!.outputs.immutableId : ''
     keeperIngestionEndpoint: existingKeeperIngestionEndpoint
     keeperClEnabled: keeperClEnabled
     instanceMemoryMB: instanceMemoryMB
@@ -406,7 +452,10 @@ output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = applicationInsights.outputs.connectionString
 output LOG_ANALYTICS_WORKSPACE_RESOURCE_ID string = workspaceTables.outputs.resourceId
 output LOG_ANALYTICS_WORKSPACE_ID string = workspaceTables.outputs.customerId
-output AZURE_CLIENT_ID string = identity.outputs.clientId
+// Not AZURE_CLIENT_ID: azd writes outputs into every local shell's environment (`azd env get-values`), where that
+// name would make DefaultAzureCredential try the app's managed identity instead of the developer's login.
+output RELAY_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output RELAY_HOSTING_PLAN string = effectiveHostingPlan
 
 // The relay's own settings, so a local run against Azure (`azd env get-values`) sees what the app sees.
 output RELAY_WORKSPACE_1_ID string = legacyWorkspaceId
@@ -417,6 +466,6 @@ output RELAY_STORAGE__queueServiceUri string = queueServiceUri
 output RELAY_STORAGE__blobServiceUri string = blobServiceUri
 output RELAY_INGESTION_ENDPOINT string = dataCollectionEndpoint.outputs.logsIngestionEndpoint
 output RELAY_DCR_IMMUTABLE_ID string = dataCollectionRule.outputs.immutableId
-output RELAY_KEEPER_DCR_IMMUTABLE_ID string = useExistingKeeperDcr ? keeperDcrPublisher.outputs.immutableId : ''
+output RELAY_KEEPER_DCR_IMMUTABLE_ID string = useExistingKeeperDcr ? keeperDcrPublisher!.outputs.immutableId : ''
 output RELAY_KEEPER_INGESTION_ENDPOINT string = existingKeeperIngestionEndpoint
 output RELAY_KEEPER_CL_ENABLED string = keeperClEnabled ? 'true' : 'false'

@@ -1,4 +1,5 @@
-// The relay's Function App on the Flex Consumption plan (Node 22), running as a user-assigned managed identity.
+// The relay's Function App (Node 22, Linux) on Flex Consumption or Elastic Premium, running as a user-assigned
+// managed identity.
 // Every setting the code's settings schema requires in Azure (shared/appSettings.ts, requiredInAzure) is set here,
 // so nothing needs setting by hand after `azd up`; test/infra checks that list against this file.
 
@@ -11,6 +12,16 @@ param serviceName string = 'relay'
 
 param appServicePlanId string
 
+@allowed([
+  'FlexConsumption'
+  'ElasticPremium'
+])
+@description('The plan appServicePlanId is: Flex takes the runtime and deployment in functionAppConfig, Elastic Premium in siteConfig and app settings.')
+param hostingPlan string = 'FlexConsumption'
+
+@description('Sender IP addresses or CIDR ranges allowed to reach the app (access restrictions); empty allows all.')
+param allowedSenderIpRanges string[] = []
+
 @description('Resource id of the user-assigned identity the app runs as.')
 param identityResourceId string
 
@@ -20,7 +31,7 @@ param identityClientId string
 param blobServiceUri string
 param queueServiceUri string
 
-@description('Blob container Flex Consumption deploys the app package from.')
+@description('Blob container Flex Consumption deploys the app package from (unused on Elastic Premium).')
 param deploymentContainerName string
 
 param applicationInsightsConnectionString string
@@ -56,6 +67,28 @@ param keeperClEnabled bool = false
 param instanceMemoryMB int = 2048
 param maximumInstanceCount int = 100
 
+var isFlex = hostingPlan == 'FlexConsumption'
+
+// Access restrictions: one Allow rule per sender range and Deny for the rest; no rule and Allow when the list is
+// empty. The scm (deployment) site keeps its own, unrestricted rules: it accepts only Entra-authenticated deploys.
+var senderRules = [
+  for (range, i) in allowedSenderIpRanges: {
+    name: 'sender-${i + 1}'
+    ipAddress: contains(range, '/') ? range : '${range}/32'
+    action: 'Allow'
+    priority: 100 + i
+  }
+]
+
+// Elastic Premium runs the package azd zip-deploys (remote build with Oryx), Linux without an Azure Files content
+// share, which would need a storage connection string (the account has shared keys disabled).
+var elasticPremiumSettings = isFlex ? {} : {
+  FUNCTIONS_EXTENSION_VERSION: '~4'
+  FUNCTIONS_WORKER_RUNTIME: 'node'
+  SCM_DO_BUILD_DURING_DEPLOYMENT: 'true'
+  ENABLE_ORYX_BUILD: 'true'
+}
+
 // Only when Keeper events go to the Sentinel solution's existing DCR instead of the relay's.
 var keeperDcrSettings = empty(keeperDcrImmutableId) ? {} : {
   RELAY_KEEPER_DCR_IMMUTABLE_ID: keeperDcrImmutableId
@@ -81,8 +114,12 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
+      linuxFxVersion: isFlex ? null : 'Node|22'
+      ipSecurityRestrictions: senderRules
+      ipSecurityRestrictionsDefaultAction: empty(allowedSenderIpRanges) ? 'Allow' : 'Deny'
+      scmIpSecurityRestrictionsUseMain: false
     }
-    functionAppConfig: {
+    functionAppConfig: !isFlex ? null : {
       deployment: {
         storage: {
           type: 'blobContainer'
@@ -104,7 +141,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     }
   }
 
-  // Flex Consumption rejects FUNCTIONS_WORKER_RUNTIME / FUNCTIONS_EXTENSION_VERSION here: the runtime is set above.
+  // Flex Consumption rejects FUNCTIONS_WORKER_RUNTIME / FUNCTIONS_EXTENSION_VERSION: its runtime is set above.
   resource appSettings 'config' = {
     name: 'appsettings'
     properties: union(
@@ -140,7 +177,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         RELAY_DCR_IMMUTABLE_ID: dcrImmutableId
         RELAY_KEEPER_CL_ENABLED: keeperClEnabled ? 'true' : 'false'
       },
-      keeperDcrSettings
+      keeperDcrSettings,
+      elasticPremiumSettings
     )
   }
 

@@ -1,6 +1,6 @@
-// The relay's Data Collection Rule. Stream declarations, transforms and output tables are read from the stream files
-// in shared/streams, the same files the relay's mapper imports: a column added there reaches the DCR and the table
-// on the next `azd provision` with no second edit here.
+// The relay's Data Collection Rule. Stream declarations and dataflows (with the type casts each destination table
+// needs) come from dcr-streams.generated.json, generated from shared/streams by `npm run generate:dcr`; main.bicep
+// passes the entries this deployment routes.
 
 param name string
 param location string
@@ -12,22 +12,8 @@ param dataCollectionEndpointId string
 @description('Resource id of the destination Log Analytics workspace.')
 param workspaceResourceId string
 
-@description('Route Keeper events to KeeperSecurityEventNewLogs_CL through this DCR. False when an existing Sentinel Keeper solution DCR takes them.')
-param includeKeeperStream bool = true
-
-@description('Also route legacy-typed Keeper rows to the migrated classic table Keeper_CL (which must already be migrated).')
-param includeKeeperLegacyStream bool = false
-
-var relayedStream = loadJsonContent('../../shared/streams/relayed-logs.json')
-var keeperStream = loadJsonContent('../../shared/streams/keeper-security-events.json')
-var keeperLegacyStream = loadJsonContent('../../shared/streams/keeper-legacy-cl.json')
-var heartbeatStream = loadJsonContent('../../shared/streams/relay-heartbeat.json')
-
-var streams = concat(
-  [relayedStream, heartbeatStream],
-  includeKeeperStream ? [keeperStream] : [],
-  includeKeeperLegacyStream ? [keeperLegacyStream] : []
-)
+@description('Entries of dcr-streams.generated.json to route through this DCR.')
+param streams array
 
 var destinationName = 'relayWorkspace'
 
@@ -38,13 +24,7 @@ resource dcr 'Microsoft.Insights/dataCollectionRules@2023-03-11' = {
   properties: {
     description: 'Legacy log relay: Data Collector API posts and Keeper events to Log Analytics / Sentinel.'
     dataCollectionEndpointId: dataCollectionEndpointId
-    // The input stream is what the relay sends: the stream file's column names with DCR stream types.
-    streamDeclarations: toObject(streams, s => s.stream, s => {
-      columns: map(s.columns, c => {
-        name: c.name
-        type: c.type
-      })
-    })
+    streamDeclarations: toObject(streams, s => s.stream, s => s.declaration)
     destinations: {
       logAnalytics: [
         {
@@ -53,18 +33,8 @@ resource dcr 'Microsoft.Insights/dataCollectionRules@2023-03-11' = {
         }
       ]
     }
-    // Each file's transformKql only renames columns; none assigns TimeGenerated, so the event time the relay sends
-    // is kept (the Sentinel solution's own DCR overwrites it with now()).
-    dataFlows: map(streams, s => {
-      streams: [
-        s.stream
-      ]
-      destinations: [
-        destinationName
-      ]
-      transformKql: s.transformKql
-      outputStream: 'Custom-${s.table}'
-    })
+    // No transform assigns TimeGenerated, so the event time the relay sends is kept.
+    dataFlows: map(streams, s => union(s.dataFlow, { destinations: [destinationName] }))
   }
 }
 

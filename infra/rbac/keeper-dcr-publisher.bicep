@@ -7,11 +7,11 @@ param dataCollectionRuleName string
 
 param appPrincipalId string
 
+@description('Object id of the opt-in local-run deployer (see deployer-role-assignments.bicep); empty for none.')
 param deployerPrincipalId string = ''
 
 @allowed([
   'User'
-  'ServicePrincipal'
   'Group'
 ])
 param deployerPrincipalType string = 'User'
