@@ -101,8 +101,8 @@ param dcePublicNetworkAccess string = 'Enabled'
 @description('Function App plan. auto: Flex Consumption, except Elastic Premium (EP1) in US Government and China, where Flex Consumption is not offered. Set FlexConsumption or ElasticPremium to override (e.g. a public region without Flex).')
 param hostingPlan string = 'auto'
 
-@description('Sender IP addresses or CIDR ranges allowed to reach the relay (Function App access restrictions), e.g. Keeper\'s published egress addresses. Empty allows every address.')
-param allowedSenderIpRanges string[] = []
+@description('Comma-separated sender IP addresses or CIDR ranges allowed to reach the relay (Function App access restrictions), e.g. Keeper\'s published egress addresses. Empty allows every address.')
+param allowedSenderIpRanges string = ''
 
 @allowed([
   512
@@ -407,7 +407,7 @@ module functionApp 'app/function-app.bicep' = {
     serviceName: serviceName
     appServicePlanId: appServicePlan.outputs.resourceId
     hostingPlan: effectiveHostingPlan
-    allowedSenderIpRanges: allowedSenderIpRanges
+    allowedSenderIpRanges: filter(map(split(allowedSenderIpRanges, ','), r => trim(r)), r => !empty(r))
     identityResourceId: identity.outputs.resourceId
     identityClientId: identity.outputs.clientId
     blobServiceUri: blobServiceUri
