@@ -37,7 +37,7 @@ function parseKeeperBody(body: Buffer, format: BodyFormat | undefined): { values
 /** POST /api/keeper/events: raw Keeper events (shapes A, B, C) or a CSV/Syslog export, authenticated by the Functions key. */
 export function createKeeperEventsHandler(deps: IngestDeps): HttpHandlerFn {
   // Keeper's own events carry no workspace: they belong to the first workspace the relay serves.
-  const workspaceId = deps.settings.workspaces[0]!.id;
+  const workspaceId = deps.settings.workspaceIds[0]!;
   return ingestDoor('keeper', deps, async (request) => {
     const expected = declaredLength(request.headers.get('content-length'));
     const contentType = request.headers.get('content-type');

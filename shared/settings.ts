@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { isGuid } from './guid';
+import { LegacyError } from './legacyError';
 
 /**
  * The relay's settings, read from the environment (Functions app settings, or local.settings.json locally).
- * Parsed once at start-up: a missing or malformed setting stops the app with a message naming it.
+ * Parsed once at start-up: a missing or malformed setting stops the app with a message naming it. The one exception
+ * is a workspace key that is still an unresolved Key Vault reference (the identity's new role has not propagated
+ * yet): every function still registers, delivery runs, and the HTTP doors answer 503 until the key resolves.
  */
 
 const MAX_WORKSPACES = 50;
@@ -53,7 +56,8 @@ const settingsSchema = z.object({
   storage: storageSchema,
 });
 
-export type Settings = z.infer<typeof settingsSchema>;
+/** `workspaces` may throw WorkspaceKeysPending (a 503 LegacyError) until the keys' Key Vault references resolve. */
+export type Settings = z.infer<typeof settingsSchema> & { readonly workspaceIds: readonly string[] };
 export type Workspace = Settings['workspaces'][number];
 export type StorageSettings = Settings['storage'];
 
@@ -130,7 +134,64 @@ function describeIssue(issue: z.core.$ZodIssue, env: NodeJS.ProcessEnv): string 
     : `${name} is malformed: expected ${expected}`;
 }
 
-export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+/** App Service puts the reference text itself in the environment when it cannot resolve a Key Vault reference. */
+const KEY_VAULT_REFERENCE = '@Microsoft.KeyVault(';
+
+/** The workspace key settings that still hold an unresolved Key Vault reference. */
+export function pendingKeySettings(env: NodeJS.ProcessEnv): string[] {
+  return Object.keys(env)
+    .filter((name) => /^RELAY_WORKSPACE_\d+_(PRIMARY|SECONDARY)_KEY$/.test(name) && env[name]?.startsWith(KEY_VAULT_REFERENCE))
+    .sort();
+}
+
+/** How long a sender is asked to wait while keys are pending (Retry-After, seconds). */
+export const KEYS_PENDING_RETRY_AFTER_SECONDS = 60;
+
+/** 503 ServiceUnavailable naming the settings: senders keep their data and retry, and the admin knows what to fix. */
+export class WorkspaceKeysPending extends LegacyError {
+  constructor(readonly settings: readonly string[]) {
+    super(
+      'ServiceUnavailable',
+      `The relay cannot check signatures yet: ${settings.join(', ')} is an unresolved Key Vault reference (the app's identity cannot read the secret yet; a new role assignment can take minutes to apply). Retry later.`,
+      KEYS_PENDING_RETRY_AFTER_SECONDS,
+    );
+  }
+}
+
+/**
+ * The settings, with the workspace keys read lazily when any is still a Key Vault reference: `workspaces` re-reads
+ * `env` on each access until every key resolves (then keeps the result), and throws WorkspaceKeysPending before.
+ * `warn` gets one line naming the settings, at most once per `warnEveryMs`.
+ * Throws SettingsError for any other missing or malformed setting.
+ */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env, warn: (line: string) => void = console.warn, warnEveryMs = 60_000): Settings {
+  if (pendingKeySettings(env).length === 0) return parseSettings(env);
+  // Everything but the keys must be valid now: parse with stand-in keys, which are never used.
+  const standIn = Buffer.alloc(64).toString('base64');
+  const withStandIns = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v?.startsWith(KEY_VAULT_REFERENCE) ? standIn : v]));
+  const { workspaces: _unused, ...rest } = parseSettings(withStandIns);
+  let resolved: Settings['workspaces'] | undefined;
+  let lastWarning = -Infinity;
+  return Object.defineProperty(rest, 'workspaces', {
+    enumerable: true,
+    get(): Settings['workspaces'] {
+      if (resolved) return resolved;
+      const pending = pendingKeySettings(env);
+      if (pending.length > 0) {
+        const error = new WorkspaceKeysPending(pending);
+        if (Date.now() - lastWarning >= warnEveryMs) {
+          lastWarning = Date.now();
+          warn(`relay: ${error.message}`);
+        }
+        throw error;
+      }
+      resolved = parseSettings(env).workspaces;
+      return resolved;
+    },
+  }) as Settings;
+}
+
+function parseSettings(env: NodeJS.ProcessEnv): Settings {
   const parsed = settingsSchema.safeParse({
     workspaces: readWorkspaces(env),
     clockSkewMinutes: env.RELAY_CLOCK_SKEW_MINUTES || undefined,
@@ -145,5 +206,5 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const ids = parsed.data.workspaces.map((w) => w.id);
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
   if (dup) throw new SettingsError(`Invalid relay settings:\n  - workspace ${dup} is configured twice (RELAY_WORKSPACE_<n>_ID)`);
-  return parsed.data;
+  return { ...parsed.data, workspaceIds: ids };
 }

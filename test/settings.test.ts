@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { loadSettings, SettingsError } from '../shared/settings';
+import { loadSettings, SettingsError, WorkspaceKeysPending } from '../shared/settings';
 
 const KEY = randomBytes(64).toString('base64');
 const KEY2 = randomBytes(64).toString('base64');
@@ -67,9 +67,34 @@ describe('settings', () => {
     expect(message).not.toContain(KEY2.slice(0, 20));
   });
 
-  it('explains an unresolved Key Vault reference', () => {
-    const message = failure({ ...base, RELAY_WORKSPACE_1_PRIMARY_KEY: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/k/)' });
-    expect(message).toMatch(/RELAY_WORKSPACE_1_PRIMARY_KEY is an unresolved Key Vault reference/);
+  it('loads with a key still an unresolved Key Vault reference; workspaces answers 503 naming it until it resolves', () => {
+    const env: Record<string, string | undefined> = { ...base, RELAY_WORKSPACE_1_PRIMARY_KEY: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/k/)' };
+    const lines: string[] = [];
+    const settings = loadSettings(env, (l) => lines.push(l));
+    expect(settings.workspaceIds).toEqual([base.RELAY_WORKSPACE_1_ID]);
+    expect(settings.queueName).toBe('relay-ingest');
+    for (let i = 0; i < 3; i++) {
+      let caught: unknown;
+      try {
+        void settings.workspaces;
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(WorkspaceKeysPending);
+      expect(caught).toMatchObject({ status: 503, code: 'ServiceUnavailable', retryAfterSeconds: 60 });
+      expect((caught as Error).message).toMatch(/RELAY_WORKSPACE_1_PRIMARY_KEY is an unresolved Key Vault reference/);
+    }
+    // One log line per minute at most, naming the setting, never a key.
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/RELAY_WORKSPACE_1_PRIMARY_KEY/);
+    env.RELAY_WORKSPACE_1_PRIMARY_KEY = KEY;
+    expect(settings.workspaces[0]!.primaryKey).toEqual(Buffer.from(KEY, 'base64'));
+  });
+
+  it('still refuses other bad settings at start-up while a key is pending', () => {
+    expect(failure({ ...base, RELAY_WORKSPACE_1_PRIMARY_KEY: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/k/)', RELAY_STORAGE: undefined })).toMatch(
+      /RELAY_STORAGE is missing/,
+    );
   });
 
   it('names a malformed workspace id', () => {
