@@ -10,7 +10,11 @@ export async function checkQueued(queue: QueueClient | undefined, poison: QueueC
     return { step: 'Message queued', status: 'skip', detail: 'no storage settings to look with (the 200 already means the message was queued)', fix: 'Run with `azd env get-values` exported (RELAY_STORAGE__queueServiceUri) or RELAY_STORAGE, with a queue data role, to look.' };
   }
   try {
-    const has = async (q: QueueClient) => (await q.peekMessages({ numberOfMessages: 32 })).peekedMessageItems.some((m) => m.messageText.includes(requestId));
+    const has = async (q: QueueClient) => {
+      // A queue that does not exist yet (the poison queue before the first failure, locally) holds nothing.
+      if (!(await q.exists())) return false;
+      return (await q.peekMessages({ numberOfMessages: 32 })).peekedMessageItems.some((m) => m.messageText.includes(requestId));
+    };
     if (await has(poison)) {
       return { step: 'Message queued', status: 'fail', detail: `request ${requestId} is in ${poison.name}: delivery gave up on it`, fix: 'Read the reason with `npm run redrive -- --list`, fix it (DCR, roles, endpoint), then `npm run redrive`.' };
     }
