@@ -28,10 +28,13 @@ export function findBicep(): string | undefined {
 export const bicep = findBicep();
 
 /** Outside CI: true (and one line saying how to get the CLI) when the infra tests must skip. Under CI=true: throws. */
+let warned = false;
+
 export function skipWithoutBicep(): boolean {
   if (bicep) return false;
   if (process.env.CI === 'true') throw new Error('Bicep CLI not found: .ci/run installs it into .tools/bicep (CI=true never skips the compile).');
-  console.warn('infra: skipped the Bicep compile (no Bicep CLI): run `bash .ci/run`, or install it with `az bicep install` / azd.');
+  if (!warned) console.warn('infra: skipped the Bicep compile (no Bicep CLI): run `bash .ci/run`, or install it with `az bicep install` / azd.');
+  warned = true;
   return true;
 }
 
