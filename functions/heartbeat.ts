@@ -8,7 +8,7 @@ export async function heartbeat(_timer: unknown, context: InvocationContext): Pr
   if (!heartbeatEnabled()) return;
   const runtime = relayRuntime();
   try {
-    await sendHeartbeat({ storage: runtime.storage, handoff: runtime.handoff, workspaceId: runtime.settings.workspaces[0]!.id, counters: relayCounters() });
+    await sendHeartbeat({ storage: runtime.storage, handoff: runtime.handoff, workspaceId: runtime.settings.workspaceIds[0]!, counters: relayCounters() });
   } catch (error) {
     context.error(`relay: heartbeat not sent: ${(error as Error).message} (the missing-heartbeat alert will fire if this persists)`);
   }

@@ -70,14 +70,16 @@ describe.skipIf(skipWithoutBicep())('compiled DCR: every dataflow writes its tab
   it('routes Keeper_CL only when keeperClEnabled, and the Sentinel Keeper stream only without the solution\'s DCR', () => {
     const plain = snapshot({});
     const plainDcr = one(plain.resources, 'Microsoft.Insights/dataCollectionRules');
-    expect(Object.keys(plainDcr.properties!.streamDeclarations).sort()).toEqual(['Custom-KeeperSecurityEventNewLogs', 'Custom-RelayedLogs']);
+    const always = generated.streams.filter((s) => s.tableSource === 'relay' && !s.enabledBy).map((s) => s.stream);
+    expect(always).toContain('Custom-RelayedLogs');
+    expect(Object.keys(plainDcr.properties!.streamDeclarations).sort()).toEqual([...always, 'Custom-KeeperSecurityEventNewLogs'].sort());
     const withSolution = snapshot({
       existingKeeperDcrResourceId: '/subscriptions/00000000-0000-0000-0000-000000000002/resourceGroups/sentinel/providers/Microsoft.Insights/dataCollectionRules/keeper-dcr',
       existingKeeperIngestionEndpoint: 'https://keeper-dce.eastus-1.ingest.monitor.azure.com',
     });
     const solutionDcr = one(withSolution.resources, 'Microsoft.Insights/dataCollectionRules');
-    expect(Object.keys(solutionDcr.properties!.streamDeclarations)).toEqual(['Custom-RelayedLogs']);
+    expect(Object.keys(solutionDcr.properties!.streamDeclarations).sort()).toEqual(always.sort());
     const tables = ofType(withSolution.resources, 'Microsoft.OperationalInsights/workspaces/tables').map((t) => t.name.split('/')[1]);
-    expect(tables).toEqual(['RelayedLogs_CL']);
+    expect(tables.sort()).toEqual(generated.streams.filter((s) => s.tableSource === 'relay' && !s.enabledBy).map((s) => s.table).sort());
   });
 });
