@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import './jsonNumbers';
 
 /** The same object with its keys in sorted order (arrays and scalars unchanged). */
 function sortedKeys(_key: string, value: unknown): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  // Raw JSON numbers (jsonNumbers.ts) serialise as the sender's text.
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || JSON.isRawJSON(value)) return value;
   const sorted: Record<string, unknown> = {};
   for (const key of Object.keys(value).sort()) sorted[key] = (value as Record<string, unknown>)[key];
   return sorted;
