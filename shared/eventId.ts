@@ -21,6 +21,13 @@ export function canonicalJson(value: unknown): string {
  * At-least-once delivery can write a row twice; queries drop the copies by this id (see docs/deduplication.md).
  */
 export function eventId(workspaceId: string, logType: string, record: unknown): string {
+  // Several routes map the same parsed record: hash it once.
+  const memo = typeof record === 'object' && record !== null ? ids.get(record) : undefined;
+  if (memo && memo.workspaceId === workspaceId && memo.logType === logType) return memo.id;
   const h = createHash('sha256').update(workspaceId).update('\0').update(logType).update('\0').update(canonicalJson(record)).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+  const id = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+  if (typeof record === 'object' && record !== null) ids.set(record, { workspaceId, logType, id });
+  return id;
 }
+
+const ids = new WeakMap<object, { workspaceId: string; logType: string; id: string }>();

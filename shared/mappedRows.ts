@@ -1,6 +1,6 @@
 import { MAX_FIELD_BYTES, MAX_FRAGMENT_BYTES, MAX_ROW_BASE_BYTES, overLimit, truncateUtf8 } from './fieldLimits';
 import type { RecordContext } from './recordContext';
-import { parseRecordText } from './recordText';
+import { parseRecordText, type ParsedRecord } from './recordText';
 import type { RecordObject } from './recordRules';
 import { jsonBytes, splitValue, type Fragment } from './valueFragments';
 
@@ -50,8 +50,8 @@ export interface RowMapper {
  */
 export function mapRecords(mapper: RowMapper, texts: readonly string[], context: RecordContext): MappedRows {
   const result: MappedRows = { rows: [], sizes: [], undeclared: new Map(), truncatedRows: 0, splitRecords: 0 };
-  for (const text of texts) {
-    const { record, rawNumbers } = parseRecordText(text);
+  const parsed = parsedTexts(texts);
+  for (const { record, rawNumbers } of parsed) {
     const recordRow = mapper.toRow(record, context, rawNumbers);
     for (const name of recordRow.undeclared) result.undeclared.set(name, (result.undeclared.get(name) ?? 0) + 1);
     if (cutLongColumns(recordRow, mapper)) result.truncatedRows++;
@@ -64,6 +64,18 @@ export function mapRecords(mapper: RowMapper, texts: readonly string[], context:
     }
   }
   return result;
+}
+
+/**
+ * Each text parsed once per message, however many routes map it (Keeper: the Sentinel stream and Keeper_CL); the
+ * mappers never change a parsed record, and the cache goes with the message's texts array.
+ */
+const parsedByTexts = new WeakMap<readonly string[], ParsedRecord[]>();
+
+function parsedTexts(texts: readonly string[]): ParsedRecord[] {
+  let parsed = parsedByTexts.get(texts);
+  if (!parsed) parsedByTexts.set(texts, (parsed = texts.map(parseRecordText)));
+  return parsed;
 }
 
 function keepOriginal({ overflow, sources, row }: RecordRow, column: string): void {

@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { loadStreamSchema, type ColumnType, type StreamDeclaration } from '../../shared/streamSchemas';
 
 /** A declared column: the stream's name and type, and the table's type when it differs (guid). */
@@ -54,6 +55,7 @@ export function declarationText(declaration: object): string {
 }
 
 export function writeDeclaration(file: string, declaration: object): void {
+  mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, declarationText(declaration));
 }
 
