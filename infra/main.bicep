@@ -184,8 +184,9 @@ resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' existing = {
 
 // The DCR streams, generated from shared/streams by `npm run generate:dcr`. Which ones this deployment routes:
 // a Sentinel solution's stream only when its DCR is not used instead; a stream with a switch only when it is on.
+// Keyed by the app setting each stream file names in enabledBySetting, which the same parameter sets for the route.
 var streamSwitches = {
-  keeperClEnabled: keeperClEnabled
+  RELAY_KEEPER_CL_ENABLED: keeperClEnabled
 }
 var generatedStreams = loadJsonContent('monitor/dcr-streams.generated.json').streams
 var routedStreams = filter(

@@ -40,4 +40,5 @@ export const APP_SETTINGS: readonly AppSetting[] = [
   { name: 'RELAY_SUMMARY_SECONDS', requiredInAzure: false, description: 'Seconds between traffic summary log lines, default 60; 0 turns them off.' },
   { name: 'RELAY_STATUS_WRITE_SECONDS', requiredInAzure: false, description: "Seconds between writes of an instance's status blob (health, npm run status), default 30." },
   { name: 'RELAY_HEALTH_MAX_BACKLOG_AGE_SECONDS', requiredInAzure: false, description: 'Age of the oldest waiting request that /api/health reports as a problem, default 900.' },
+  { name: 'RELAY_STREAMS_DIR', requiredInAzure: false, description: 'Local only: folder of stream declarations, default the package\'s shared/streams (must match what the DCR was provisioned from).' },
 ] as const;

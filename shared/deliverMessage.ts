@@ -1,4 +1,3 @@
-import { bodyToValues } from './jsonBody';
 import { DeliveryError } from './deliveryError';
 import { routesFor } from './deliveryRoutes';
 import type { DeliverySettings } from './deliverySettings';
@@ -8,7 +7,7 @@ import type { RelayCounters } from './relayCounters';
 import { configurationAdvice } from './deliveryError';
 import { isNewDrift } from './driftReport';
 import { readEnvelope, type Envelope } from './queueEnvelope';
-import type { RecordObject } from './recordRules';
+import { recordTexts } from './recordTexts';
 import type { StorageClients } from './storageClients';
 import type { UploadBatcher } from './uploadBatcher';
 
@@ -74,17 +73,17 @@ export async function deliverMessage(message: unknown, deps: DeliveryDeps): Prom
   try {
     envelope = parseMessage(message);
     const receivedAt = new Date(envelope.receivedAt);
-    const values = bodyToValues(await payloadBytes(envelope, deps.storage), envelope.payload.format) as RecordObject[];
+    const texts = recordTexts(await payloadBytes(envelope, deps.storage), envelope.payload.format);
     const uploads: Promise<void>[] = [];
     for (const route of routesFor(envelope, deps.settings)) {
-      const mapped = route.map(values, { envelope, receivedAt });
+      const mapped = route.map(texts, { envelope, receivedAt });
       const drift = driftLine(envelope, route.target.stream, mapped.undeclared);
       // Once per Log-Type and new property set; the periodic summary counts the rest.
       if (drift && isNewDrift(envelope.logType, route.target.stream, mapped.undeclared.keys())) deps.log(drift);
       for (const [property, count] of mapped.undeclared) {
         deps.counters?.count('schemaDrift', count, { logType: envelope.logType, stream: route.target.stream, property });
       }
-      if (mapped.truncatedRows > 0) deps.log(`relay: ${mapped.truncatedRows} rows of request ${envelope.requestId} had values over the 64 KB field limit, truncated and flagged`);
+      if (mapped.truncatedRows > 0) deps.log(`relay: ${mapped.truncatedRows} rows of request ${envelope.requestId} had column values over the 64 KB field limit: cut, flagged, originals kept in the overflow value`);
       const { stream } = route.target;
       const logType = envelope.logType;
       const counted = { stream, logType, workspaceId: envelope.workspaceId };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { SettingsError } from './settings';
-import { STREAMS } from './streamSchemas';
+import { loadStreamDeclarations, STREAMS } from './streamSchemas';
 
 /** Token audiences of the Logs Ingestion API per cloud (bare: the SDK appends /.default). */
 export const CLOUD_AUDIENCES = {
@@ -26,6 +26,8 @@ const deliverySchema = z.object({
   keeper: z.object({ endpoint: endpoint.optional(), dcrImmutableId: dcrId.optional(), stream: streamName.default(STREAMS.keeperSentinel.stream) }),
   keeperCl: z.object({ enabled: bool.default(false), dcrImmutableId: dcrId.optional(), stream: streamName.default(STREAMS.keeperLegacyCl.stream) }),
   generic: z.object({ dcrImmutableId: dcrId.optional(), stream: streamName.default(STREAMS.relayedLogs.stream) }),
+  /** The stream declarations folder; default the package's shared/streams (tests point it elsewhere). */
+  streamsDir: z.string().min(1).optional(),
 });
 
 export type DeliverySettings = z.infer<typeof deliverySchema> & { audience: string; ca?: string };
@@ -46,6 +48,7 @@ const NAMES: Record<string, string> = {
   'keeperCl.stream': 'RELAY_KEEPER_CL_STREAM',
   'generic.dcrImmutableId': 'RELAY_GENERIC_DCR_IMMUTABLE_ID',
   'generic.stream': 'RELAY_GENERIC_STREAM',
+  streamsDir: 'RELAY_STREAMS_DIR',
 };
 
 const opt = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
@@ -63,6 +66,7 @@ export function loadDeliverySettings(env: NodeJS.ProcessEnv = process.env): Deli
     keeper: { endpoint: opt(env.RELAY_KEEPER_INGESTION_ENDPOINT), dcrImmutableId: opt(env.RELAY_KEEPER_DCR_IMMUTABLE_ID), stream: opt(env.RELAY_KEEPER_STREAM) },
     keeperCl: { enabled: opt(env.RELAY_KEEPER_CL_ENABLED), dcrImmutableId: opt(env.RELAY_KEEPER_CL_DCR_IMMUTABLE_ID), stream: opt(env.RELAY_KEEPER_CL_STREAM) },
     generic: { dcrImmutableId: opt(env.RELAY_GENERIC_DCR_IMMUTABLE_ID), stream: opt(env.RELAY_GENERIC_STREAM) },
+    streamsDir: opt(env.RELAY_STREAMS_DIR),
   });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
@@ -79,6 +83,12 @@ export function loadDeliverySettings(env: NodeJS.ProcessEnv = process.env): Deli
     } catch {
       throw new SettingsError(`Invalid relay delivery settings:\n  - RELAY_INGESTION_CA_FILE: cannot read ${parsed.data.caFile}`);
     }
+  }
+  try {
+    // A broken declaration stops the app at start-up, naming the file, instead of failing every message later.
+    loadStreamDeclarations(parsed.data.streamsDir);
+  } catch (error) {
+    throw new SettingsError(`Invalid relay delivery settings:\n  - ${error instanceof Error ? error.message : String(error)}`);
   }
   return { ...parsed.data, audience: CLOUD_AUDIENCES[parsed.data.cloud], ca };
 }

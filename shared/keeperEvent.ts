@@ -73,7 +73,7 @@ export const KEEPER_ENVELOPE_SCHEMAS = {
 
 /** Which shape a record is in, by the fields only that shape has. */
 export function keeperShapeOf(record: Record<string, unknown>): KeeperShape {
-  if ('audit_event_type' in record && !('audit_event' in record)) return 'keeper-commander';
-  if ('data' in record || 'TimeGenerated' in record) return 'keeper-azure-monitor';
+  if (Object.hasOwn(record, 'audit_event_type') && !Object.hasOwn(record, 'audit_event')) return 'keeper-commander';
+  if (Object.hasOwn(record, 'data') || Object.hasOwn(record, 'TimeGenerated')) return 'keeper-azure-monitor';
   return 'keeper-push';
 }

@@ -38,16 +38,16 @@ export function normalizeKeeperEvent(record: RecordObject): NormalizedKeeperEven
   for (const key in record) {
     const value = record[key];
     if (nested && key === 'data') continue;
-    const name = renames?.[key] ?? key;
+    const name = renames && Object.hasOwn(renames, key) ? renames[key]! : key;
     if (ENVELOPE.has(name) && value !== null && value !== undefined) {
       if (name === 'timestamp') event.time = value;
       else (event as unknown as RecordObject)[name] = value;
       // Commander's `created` stays visible in data when both it and `timestamp` are present.
-      if (name === 'timestamp' && key === 'created' && 'timestamp' in record) event.attributes.created = value;
+      if (name === 'timestamp' && key === 'created' && Object.hasOwn(record, 'timestamp')) event.attributes.created = value;
       continue;
     }
     // Keep the top-level value when shape B also carries the same name inside data.
-    const target = name in event.attributes && event.attributes[name] !== value ? `${name}_top` : name;
+    const target = Object.hasOwn(event.attributes, name) && event.attributes[name] !== value ? `${name}_top` : name;
     event.attributes[target] = value;
   }
   return event;

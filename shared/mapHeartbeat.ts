@@ -3,8 +3,10 @@ import type { RecordContext } from './recordContext';
 import type { RecordObject } from './recordRules';
 import { STREAMS } from './streamSchemas';
 
+const PROBLEMS = STREAMS.relayHeartbeat.dynamicColumn;
+
 const heartbeatMapper: RowMapper = {
-  dynamicColumns: new Set([STREAMS.relayHeartbeat.dynamicColumn]),
+  pinned: new Set(['TimeGenerated', 'HeartbeatId', PROBLEMS]),
   toRow(record, { receivedAt }) {
     const deliveredAt = new Date();
     const sentAt = typeof record.sentAt === 'string' ? new Date(record.sentAt) : receivedAt;
@@ -20,16 +22,17 @@ const heartbeatMapper: RowMapper = {
       // Nothing waiting reads as age 0, so the column is never missing.
       OldestMessageAgeSeconds: record.oldestMessageAgeSeconds ?? 0,
       PoisonDepth: record.poisonDepth,
-      Problems: record.problems ?? [],
     };
-    return { row, undeclared: [] };
+    // Heartbeats are the relay's own few hundred bytes: Problems is the overflow value, never split in practice.
+    return { row, overflow: { problems: record.problems ?? [] }, undeclared: [], eventId: String(record.heartbeatId) };
   },
-  flagTruncated() {
-    // Heartbeats are a few hundred bytes; nothing to flag.
+  place(row, fragment) {
+    row[PROBLEMS] = (fragment.value as RecordObject).problems ?? fragment.value;
   },
+  continuation: ({ TimeGenerated, HeartbeatId }) => ({ TimeGenerated, HeartbeatId }),
 };
 
 /** The relay's heartbeat event (shared/heartbeat.ts) → one row of Custom-RelayHeartbeat, with the delivery lag. */
-export function mapHeartbeat(records: readonly RecordObject[], context: RecordContext): MappedRows {
-  return mapRecords(heartbeatMapper, records, context);
+export function mapHeartbeat(texts: readonly string[], context: RecordContext): MappedRows {
+  return mapRecords(heartbeatMapper, texts, context);
 }

@@ -4,9 +4,10 @@ import { invalidData } from './legacyError';
  * Structural rules every record obeys, whatever its Log-Type.
  *
  * Property names: the retired service turned a top-level name into a column by dropping characters other than
- * letters, digits and underscore (fluent-bit's default `@timestamp` became `timestamp_t`), so it refused only names
- * that cannot become a column at all: empty, without a letter, digit or underscore, with control characters, or
- * absurdly long. Nested names were stored inside JSON text and are free, apart from the prototype keys below.
+ * letters, digits and underscore (fluent-bit's default `@timestamp` became `timestamp_t`). A name that cannot become
+ * a column (empty, symbols only) is kept: the record lands with it in the route's extra or dynamic column, counted as
+ * drift. Refused, at any depth, is only what cannot be kept or is hostile: prototype keys, control characters and
+ * names over 500 characters (a split record carries the path of names to each part within one 64 KB value).
  */
 export const MAX_DEPTH = 32;
 export const MAX_NAME_LENGTH = 500;
@@ -14,7 +15,6 @@ export const RESERVED_NAMES = ['tenant', 'TimeGenerated', 'RawData'] as const;
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const RESERVED = new Map(RESERVED_NAMES.map((n) => [n.toLowerCase(), n]));
-const HAS_WORD_CHAR = /[\p{L}\p{N}_]/u;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 export type RecordObject = Record<string, unknown>;
@@ -33,11 +33,9 @@ function quote(name: string): string {
   return JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}...` : name);
 }
 
-function topLevelNameProblem(name: string): string | undefined {
-  if (name.length === 0) return 'is empty';
+function nameProblem(name: string): string | undefined {
   if (name.length > MAX_NAME_LENGTH) return `is longer than ${MAX_NAME_LENGTH} characters`;
   if (CONTROL.test(name)) return 'contains control characters';
-  if (!HAS_WORD_CHAR.test(name)) return 'has no letter, digit or underscore, so it cannot become a column';
   return undefined;
 }
 
@@ -55,7 +53,7 @@ const VALID_NAMES_CAP = 10_000;
 
 function checkName(name: string, index: number, options: RecordRuleOptions): void {
   if (validNames.has(name)) return;
-  const problem = topLevelNameProblem(name);
+  const problem = nameProblem(name);
   if (problem) throw invalidData(`Record ${index}: property name ${quote(name)} ${problem}.`);
   const reserved = RESERVED.get(name.toLowerCase());
   if (reserved && !(reserved === 'TimeGenerated' && options.allowTimeGenerated)) {
@@ -91,6 +89,8 @@ function checkNesting(root: object, rootPath: string, index: number): void {
       for (const key in value) {
         const childPath = `${path}.${key}`;
         if (FORBIDDEN_KEYS.has(key)) throw invalidData(`Record ${index}: property ${quote(childPath)} is not allowed (${key}).`);
+        const problem = nameProblem(key);
+        if (problem) throw invalidData(`Record ${index}: property name ${quote(childPath)} ${problem}.`);
         const child = (value as RecordObject)[key];
         if (typeof child === 'object' && child !== null) stack.push({ value: child, path: childPath, depth: depth + 1 });
       }

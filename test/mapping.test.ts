@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, eventId } from '../shared/eventId';
 import { legacyColumn } from '../shared/legacyColumnTyping';
-import { mapGeneric } from '../shared/mapGeneric';
-import { mapKeeperToLegacyCl } from '../shared/mapKeeperToLegacyCl';
-import { mapKeeperToSentinel } from '../shared/mapKeeperToSentinel';
+import { mapGeneric as mapGenericTexts } from '../shared/mapGeneric';
+import { mapKeeperToLegacyCl as mapKeeperToLegacyClTexts } from '../shared/mapKeeperToLegacyCl';
+import { mapKeeperToSentinel as mapKeeperToSentinelTexts } from '../shared/mapKeeperToSentinel';
+import type { RecordContext } from '../shared/recordContext';
+import { reassemble } from '../shared/valueFragments';
 import type { Envelope } from '../shared/queueEnvelope';
 import type { RecordObject } from '../shared/recordRules';
 import { STREAMS, type ColumnType, type StreamSchema } from '../shared/streamSchemas';
@@ -17,6 +19,13 @@ const RECEIVED = new Date('2025-01-14T12:00:00.000Z');
 
 const envelope = (overrides: Partial<Envelope> = {}): Envelope => testEnvelope(WS, { receivedAt: RECEIVED.toISOString(), ...overrides });
 const context = (overrides: Partial<Envelope> = {}) => ({ envelope: envelope(overrides), receivedAt: RECEIVED });
+
+// The mappers take each record's JSON text as received; these tests start from objects.
+const asTexts = (map: (texts: readonly string[], c: RecordContext) => ReturnType<typeof mapGenericTexts>) => (records: readonly unknown[], c: RecordContext) =>
+  map(records.map((r) => JSON.stringify(r)), c);
+const mapGeneric = asTexts(mapGenericTexts);
+const mapKeeperToLegacyCl = asTexts(mapKeeperToLegacyClTexts);
+const mapKeeperToSentinel = asTexts(mapKeeperToSentinelTexts);
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 function fits(type: ColumnType, value: unknown): boolean {
@@ -134,13 +143,18 @@ describe('Keeper → Custom-KeeperSecurityEventNewLogs', () => {
     expect(row!.TimeGenerated).toBe('2025-01-14T11:59:00.000Z');
   });
 
-  it('truncates a value over 64 KB and flags it, so the row never fails with 413', () => {
+  it('keeps a value over 64 KB whole, in continuation rows sharing the event id, so the row never fails with 413', () => {
     const huge = 'x'.repeat(200_000);
-    const [row] = mapKeeperToSentinel([{ ...keeperPushEvents[0]!, blob: huge }], context()).rows;
-    const data = row!.data as RecordObject;
-    expect(Buffer.byteLength(JSON.stringify(data))).toBeLessThanOrEqual(64 * 1024);
-    expect(String(data.blob)).toMatch(/truncated by relay\]$/);
-    expect(data.relay_truncated).toEqual(['data']);
+    const rows = mapKeeperToSentinel([{ ...keeperPushEvents[0]!, blob: huge }], context()).rows;
+    expect(rows.length).toBeGreaterThan(3);
+    for (const row of rows) expect(Buffer.byteLength(JSON.stringify(row.data))).toBeLessThanOrEqual(64 * 1024);
+    const datas = rows.map((r) => r.data as RecordObject);
+    expect(new Set(datas.map((d) => d.relay_event_id)).size).toBe(1);
+    expect(datas.map((d) => d.relay_part)).toEqual(rows.map((_, i) => i + 1));
+    expect(rows[0]!.audit_event).toBe('role_created');
+    expect(rows[1]!.audit_event).toBeUndefined();
+    const fragments = datas.map((d) => ({ path: d.relay_path as string[], offset: d.relay_offset as number | undefined, value: d.relay_value }));
+    expect((reassemble(fragments) as RecordObject).blob).toBe(huge);
   });
 });
 
@@ -179,10 +193,13 @@ describe('Keeper → legacy Keeper_CL (the retired API typing rules)', () => {
     expect(row).toMatchObject({ audit_event_type_s: 'login', ip_address_s: '10.0.0.1', keeper_version_s: 'C.1', status_s: 'ok', timestamp_t: '2025-01-14T10:00:00.000Z' });
   });
 
-  it('truncates an over-long value and names it in relay_extra_s', () => {
-    const [row] = mapKeeperToLegacyCl([{ audit_event: 'x', value: 'v'.repeat(100_000) }], context()).rows;
-    expect(Buffer.byteLength(String(row!.value_s))).toBeLessThanOrEqual(64 * 1024);
-    expect(JSON.parse(String(row!.relay_extra_s))).toEqual({ relay_truncated: ['value_s'] });
+  it('cuts an over-long value to the field limit, flags it in relay_extra_s and keeps the original there', () => {
+    const rows = mapKeeperToLegacyCl([{ audit_event: 'x', value: 'v'.repeat(100_000) }], context()).rows;
+    expect(Buffer.byteLength(String(rows[0]!.value_s))).toBeLessThanOrEqual(64 * 1024);
+    const extras = rows.map((r) => JSON.parse(String(r.relay_extra_s)) as RecordObject);
+    const extra = reassemble(extras.map((e) => ({ path: e.relay_path as string[], offset: e.relay_offset as number | undefined, value: e.relay_value }))) as RecordObject;
+    expect(extra).toEqual({ value: 'v'.repeat(100_000), relay_truncated: ['value_s'] });
+    expect(new Set(rows.map((r) => r.relay_event_id_g)).size).toBe(1);
   });
 
   it('puts properties whose legacy column is not declared into relay_extra_s, never dropping them', () => {
@@ -209,10 +226,13 @@ describe('any other Log-Type → Custom-RelayedLogs', () => {
     expect(rows[1]!.TimeGenerated).toBe(RECEIVED.toISOString());
   });
 
-  it('flags a truncated record', () => {
-    const [row] = mapGeneric([{ big: 'y'.repeat(100_000) }], context({ logType: 'Other' })).rows;
-    expect(row!.Truncated).toBe(true);
-    expect(Buffer.byteLength(JSON.stringify(row!.Record))).toBeLessThanOrEqual(64 * 1024);
+  it('splits a record over the value limit over rows sharing its EventId, never cutting it', () => {
+    const record = { big: 'y'.repeat(100_000), small: 1 };
+    const rows = mapGeneric([record], context({ logType: 'Other' })).rows;
+    expect(rows.length).toBeGreaterThan(1);
+    for (const row of rows) expect(Buffer.byteLength(JSON.stringify(row.Record))).toBeLessThanOrEqual(64 * 1024);
+    expect(rows.every((r) => r.Truncated === false && r.EventId === rows[0]!.EventId && r.PartCount === rows.length)).toBe(true);
+    expect(reassemble(rows.map((r) => ({ path: r.PartPath as string[], offset: r.PartOffset as number | undefined, value: r.Record })))).toEqual(record);
   });
 });
 
@@ -237,5 +257,31 @@ describe('TimeGenerated window and event ids', () => {
     expect(eventId(WS, 'Keeper', a)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(eventId(WS, 'Other', a)).not.toBe(eventId(WS, 'Keeper', a));
     expect(eventId(randomUUID(), 'Keeper', a)).not.toBe(eventId(WS, 'Keeper', a));
+  });
+});
+
+describe('a declared legacy table whose columns add up past the 1 MB call', () => {
+  it('moves the largest columns into relay_extra_s (flagged relay_moved) so every row fits, losing nothing', async () => {
+    const { readFileSync } = await import('node:fs');
+    const path = await import('node:path');
+    const { importTableSchema } = await import('../tools/table/importSchema');
+    const { buildDeclaration } = await import('../tools/table/declaration');
+    const { loadStreamSchema } = await import('../shared/streamSchemas');
+    const { mapLegacyTable } = await import('../shared/mapLegacyTable');
+    const { MAX_ROW_BYTES } = await import('../shared/fieldLimits');
+    const imported = importTableSchema(JSON.parse(readFileSync(path.join(__dirname, 'samples', 'myapp-classic-table.json'), 'utf8')));
+    const table = loadStreamSchema(buildDeclaration({ logType: 'MyApp', table: imported.table, columns: imported.columns, tableSource: 'classic', description: 'x' }));
+    // Quotes take two bytes each in the row's JSON: 8 columns of 60,000 quotes are ~960 KB.
+    const names = ['level', 'message', 'user', 'tags', 'host', 'Computer', 'count', 'request'];
+    const record = Object.fromEntries(names.map((n) => [n, '"'.repeat(60_000)]));
+    const { rows } = mapLegacyTable(table, [JSON.stringify(record)], context({ logType: 'MyApp' }));
+    for (const row of rows) expect(Buffer.byteLength(JSON.stringify(row))).toBeLessThanOrEqual(MAX_ROW_BYTES);
+    const extras = rows.map((r) => JSON.parse(String(r.relay_extra_s)) as RecordObject);
+    const extra = (rows.length === 1 ? extras[0] : reassemble(extras.map((e) => ({ path: e.relay_path as string[], offset: e.relay_offset as number | undefined, value: e.relay_value })))) as RecordObject;
+    const moved = extra.relay_moved as string[];
+    expect(moved.length).toBeGreaterThan(0);
+    for (const column of moved) expect(rows[0]![column]).toBeUndefined();
+    // Every property is in its column or, whole, in relay_extra_s.
+    for (const name of names) expect(rows[0]![name === 'Computer' ? 'Computer' : `${name}_s`] === record[name] || extra[name] === record[name], name).toBe(true);
   });
 });

@@ -11,11 +11,15 @@ export interface TestIngestion {
   env: Record<string, string>;
 }
 
-/** A Logs Ingestion emulator declaring every relay stream on one DCR, and the delivery settings pointing at it. */
-export async function startTestIngestion(): Promise<TestIngestion> {
+/**
+ * A Logs Ingestion emulator declaring every relay stream on one DCR, and the delivery settings pointing at it.
+ * `streamsDir` and `extraStreams`: a declarations folder with more tables, used by both the emulator and the relay.
+ */
+export async function startTestIngestion(options: { streamsDir?: string; extraStreams?: string[] } = {}): Promise<TestIngestion> {
   const emulator = await startLogsIngestionEmulator({
     dataDir: mkdtempSync(path.join(tmpdir(), 'relay-ingestion-')),
-    dcrs: { [TEST_DCR]: Object.values(STREAMS).map((s) => s.stream) },
+    dcrs: { [TEST_DCR]: [...Object.values(STREAMS).map((s) => s.stream), ...(options.extraStreams ?? [])] },
+    ...(options.streamsDir ? { streamsDir: options.streamsDir } : {}),
   });
   return {
     emulator,
@@ -27,6 +31,7 @@ export async function startTestIngestion(): Promise<TestIngestion> {
       RELAY_KEEPER_CL_ENABLED: 'true',
       RELAY_RETRY_DELAY_SECONDS: '1',
       RELAY_LOCAL_QUEUE_LEASE_SECONDS: '5',
+      ...(options.streamsDir ? { RELAY_STREAMS_DIR: options.streamsDir } : {}),
     },
   };
 }

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { type DcrStreamFile, type TableColumnType, dcrStreamFileSchema } from './streamFile';
+import { type StreamDeclaration, type TableColumnType, streamSchemaSchema } from '../../shared/streamSchemas';
 import { castFor, tableTypeOf } from './typeCasts';
 
 /**
@@ -13,8 +13,8 @@ export interface DcrStreamEntry {
   source: string;
   stream: string;
   table: string;
-  tableSource: DcrStreamFile['tableSource'];
-  /** Name of the main.bicep switch that turns this stream on; '' for always. */
+  tableSource: StreamDeclaration['tableSource'];
+  /** The app setting whose main.bicep switch turns this stream on (`streamSwitches`); '' for always. */
   enabledBy: string;
   declaration: { columns: Array<{ name: string; type: string }> };
   dataFlow: { streams: string[]; outputStream: string; transformKql: string };
@@ -33,7 +33,7 @@ export const GENERATED_COMMENT =
  * The transform for one stream: casts first (extend replaces a column with the converted value), then renames.
  * "source" when neither is needed. The output columns are exactly the table columns, with the table's types.
  */
-export function transformFor(file: DcrStreamFile): string {
+export function transformFor(file: StreamDeclaration): string {
   const casts: string[] = [];
   const renames: string[] = [];
   for (const c of file.columns) {
@@ -46,13 +46,13 @@ export function transformFor(file: DcrStreamFile): string {
   );
 }
 
-export function entryFor(source: string, file: DcrStreamFile): DcrStreamEntry {
+export function entryFor(source: string, file: StreamDeclaration): DcrStreamEntry {
   return {
     source,
     stream: file.stream,
     table: file.table,
     tableSource: file.tableSource,
-    enabledBy: file.enabledBy ?? '',
+    enabledBy: file.enabledBySetting ?? '',
     declaration: { columns: file.columns.map((c) => ({ name: c.name, type: c.type })) },
     dataFlow: { streams: [file.stream], outputStream: `Custom-${file.table}`, transformKql: transformFor(file) },
     tableColumns: file.columns.map((c) => ({ name: c.tableColumn, type: c.tableType ?? tableTypeOf(c.type) })),
@@ -66,7 +66,7 @@ export function entryFor(source: string, file: DcrStreamFile): DcrStreamEntry {
 export function buildDcrStreams(streamsDir: string): DcrStreamsFile {
   const names = readdirSync(streamsDir).filter((n) => n.endsWith('.json')).sort();
   const streams = names.map((name) => {
-    const parsed = dcrStreamFileSchema.safeParse(JSON.parse(readFileSync(join(streamsDir, name), 'utf8')));
+    const parsed = streamSchemaSchema.safeParse(JSON.parse(readFileSync(join(streamsDir, name), 'utf8')));
     if (!parsed.success) throw new Error(`shared/streams/${name}: ${z.prettifyError(parsed.error)}`);
     return entryFor(name, parsed.data);
   });

@@ -1,4 +1,4 @@
-import type { StreamColumnType, TableColumnType } from './streamFile';
+import type { ColumnType as StreamColumnType, TableColumnType } from '../../shared/streamSchemas';
 
 /**
  * The table type a stream column lands as when the transform does not convert it. Stream and table types share

@@ -41,6 +41,8 @@ export interface RunningLogsIngestionEmulator {
   caFile: string;
   /** Stored rows of a stream, in arrival order, exactly as stored. */
   rows(stream: string): Promise<Record<string, unknown>[]>;
+  /** The same rows as JSON text, numbers exactly as the relay wrote them (3.0 stays 3.0). */
+  rowTexts(stream: string): Promise<string[]>;
   stats(): EmulatorStats;
   /** Change fault injection from now on (a seeded sequence restarts). */
   setFaults(faults: FaultOptions): void;
@@ -100,6 +102,7 @@ export async function startLogsIngestionEmulator(options: LogsIngestionEmulatorO
     ca: tls.ca,
     caFile: tls.caFile,
     rows: (stream) => store.read(stream),
+    rowTexts: (stream) => store.readTexts(stream),
     stats: () => stats.snapshot(),
     setFaults: (next) => faults.set(next),
     faults: () => faults.current,

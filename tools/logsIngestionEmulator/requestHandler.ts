@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseKeepingNumberForms } from './numberForms';
 import { setTimeout as delay } from 'node:timers/promises';
 import { sendError, sendJson, sendNoContent } from './answers';
 import { checkAuthorization } from './authorization';
@@ -119,7 +120,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, c
   let parsed: unknown;
   try {
     // A UTF-8 byte order mark is tolerated, as .NET services do.
-    parsed = JSON.parse(body.body.toString('utf8').replace(/^\uFEFF/, ''));
+    parsed = parseKeepingNumberForms(body.body.toString('utf8').replace(/^\uFEFF/, ''));
   } catch (error) {
     return fail(400, 'InvalidPayload', `The body is not valid JSON: ${(error as Error).message}`);
   }

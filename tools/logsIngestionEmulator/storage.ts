@@ -27,6 +27,11 @@ export class RowStore {
   }
 
   async read(stream: string): Promise<Record<string, unknown>[]> {
+    return (await this.readTexts(stream)).map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  /** The stored rows' JSON texts, numbers exactly as sent. */
+  async readTexts(stream: string): Promise<string[]> {
     let text: string;
     try {
       text = await readFile(this.file(stream), 'utf8');
@@ -34,10 +39,7 @@ export class RowStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
     }
-    return text
-      .split('\n')
-      .filter((line) => line.length > 0)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    return text.split('\n').filter((line) => line.length > 0);
   }
 
   /** Forget every stored row of this emulator's streams (files of other streams in the folder are left alone). */

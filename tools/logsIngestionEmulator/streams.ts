@@ -24,7 +24,6 @@ const streamFileSchema = z.object({
       }),
     )
     .min(1),
-  transformKql: z.string(),
 });
 
 export type StreamSchema = z.infer<typeof streamFileSchema>;

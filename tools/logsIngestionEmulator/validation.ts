@@ -1,4 +1,5 @@
 import { MAX_FIELD_BYTES, TIME_GENERATED_MAX_AGE_MS, TIME_GENERATED_MAX_AHEAD_MS } from './limits';
+import { rawNumberText } from './numberForms';
 import type { StreamColumnType, StreamSchema } from './streams';
 
 /**
@@ -41,8 +42,28 @@ export function isIsoDateTime(value: string): boolean {
   return ISO_8601.test(value) && !Number.isNaN(Date.parse(value));
 }
 
+const INTEGER_TEXT = /^-?\d+$/;
+
+/** A number kept as written (numberForms.ts): whether the column type holds it exactly. */
+function rawNumberFits(text: string, type: StreamColumnType): boolean {
+  switch (type) {
+    case 'int':
+      return INTEGER_TEXT.test(text) && BigInt(text) >= BigInt(INT32_MIN) && BigInt(text) <= BigInt(INT32_MAX);
+    case 'long':
+      return INTEGER_TEXT.test(text) && BigInt(text) >= -(2n ** 63n) && BigInt(text) < 2n ** 63n;
+    case 'real':
+      return Number.isFinite(Number(text));
+    case 'dynamic':
+      return Number.isFinite(Number(text)) || INTEGER_TEXT.test(text);
+    default:
+      return false;
+  }
+}
+
 /** Whether a (non-null) JSON value fits a DCR column type; null fits every type and is never a loss. */
 export function fitsColumnType(value: unknown, type: StreamColumnType): boolean {
+  const raw = rawNumberText(value);
+  if (raw !== undefined) return rawNumberFits(raw, type);
   switch (type) {
     case 'string':
       return typeof value === 'string';
