@@ -4,11 +4,16 @@ import type { BodyFormat } from './queueEnvelope';
 
 /** UTF-8 only, as the retired API required; a byte-order mark is tolerated and dropped. */
 export function decodeUtf8(bytes: Uint8Array): string {
-  // isUtf8 validates natively, several times faster than a fatal TextDecoder.
-  if (!isUtf8(bytes)) throw invalidData(`The body is not valid UTF-8 (first invalid byte at offset ${firstInvalidUtf8Offset(bytes)}).`);
+  checkUtf8(bytes);
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const bom = buffer.length >= 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf;
   return buffer.toString('utf8', bom ? 3 : 0);
+}
+
+/** Throws InvalidDataFormat naming the first invalid byte unless the bytes are UTF-8. */
+export function checkUtf8(bytes: Uint8Array): void {
+  // isUtf8 validates natively, several times faster than a fatal TextDecoder.
+  if (!isUtf8(bytes)) throw invalidData(`The body is not valid UTF-8 (first invalid byte at offset ${firstInvalidUtf8Offset(bytes)}).`);
 }
 
 function firstInvalidUtf8Offset(bytes: Uint8Array): number {
@@ -28,10 +33,11 @@ function firstInvalidUtf8Offset(bytes: Uint8Array): number {
   return lo;
 }
 
-function jsonErrorWhere(error: unknown): string {
+/** Where JSON.parse broke, in words; `shift` is added to a position (a record's offset in its body, in characters). */
+export function jsonErrorWhere(error: unknown, shift = 0): string {
   const message = error instanceof Error ? error.message : '';
   const position = /position (\d+)/.exec(message);
-  if (position) return ` at character ${position[1]}`;
+  if (position) return ` at character ${Number(position[1]) + shift}`;
   // V8 gives no position for an unexpected token, only a snippet of the body: name the character, not the data.
   const token = /^Unexpected token '(.{1,2})'/u.exec(message);
   if (token) return `: unexpected character ${JSON.stringify(token[1])}`;

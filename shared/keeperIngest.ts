@@ -1,5 +1,5 @@
 import { ingestDoor, type HttpHandlerFn, type IngestDeps } from './ingestDoor';
-import { decodeUtf8, parseJsonText, parseNdjsonText } from './jsonBody';
+import { BodySyntaxError, checkBody, type CheckedBody } from './bodyRecords';
 import { convertKeeperExport, declaredExportFormat, detectExportFormat } from './keeperExportFormat';
 import { LegacyError } from './legacyError';
 import type { BodyFormat } from './queueEnvelope';
@@ -21,17 +21,24 @@ function declaredFormat(contentType: string | null): BodyFormat | undefined {
   );
 }
 
-/** A JSON array, a single event, or NDJSON; a body that is not one JSON value but has several lines is NDJSON. */
-function parseKeeperBody(body: Buffer, format: BodyFormat | undefined): { values: unknown[]; format: BodyFormat } {
-  const text = decodeUtf8(body);
-  if (format === 'ndjson') return { values: parseNdjsonText(text), format };
+/**
+ * A JSON array, a single event, or NDJSON; a body that is not JSON but has several lines is NDJSON.
+ * Checked record by record (bodyRecords), never parsed whole.
+ */
+async function checkKeeperBody(body: Buffer, format: BodyFormat | undefined): Promise<CheckedBody & { format: BodyFormat }> {
+  if (format === 'ndjson') return { ...(await checkBody(body, 'ndjson', KEEPER_LOG_TYPE)), format };
   try {
-    const value = parseJsonText(text);
-    return { values: Array.isArray(value) ? value : [value], format: 'json' };
+    return { ...(await checkBody(body, 'json', KEEPER_LOG_TYPE)), format: 'json' };
   } catch (error) {
-    if (!text.trim().includes('\n')) throw error;
-    return { values: parseNdjsonText(text), format: 'ndjson' };
+    if (!(error instanceof BodySyntaxError)) throw error;
+    if (!hasInnerNewline(body)) throw error.answer;
+    return { ...(await checkBody(body, 'ndjson', KEEPER_LOG_TYPE)), format: 'ndjson' };
   }
+}
+
+/** More than one non-blank line (error path only: decodes the body once). */
+function hasInnerNewline(body: Buffer): boolean {
+  return body.toString('utf8').trim().includes('\n');
 }
 
 /** POST /api/keeper/events: raw Keeper events (shapes A, B, C) or a CSV/Syslog export, authenticated by the Functions key. */
@@ -47,9 +54,13 @@ export function createKeeperEventsHandler(deps: IngestDeps): HttpHandlerFn {
     // CSV and Syslog exports are queued as NDJSON of their events (keeperExportFormat.ts).
     const detected = exportFormat ?? (declared ? undefined : detectExportFormat(received));
     const converted = detected ? convertKeeperExport(received, detected) : undefined;
-    const body = converted?.body ?? received;
-    const { values, format } = converted ? { values: converted.records, format: 'ndjson' as const } : parseKeeperBody(body, declared);
-    const { records, shape } = validateRecords(KEEPER_LOG_TYPE, values);
-    return { body, format, meta: { workspaceId, logType: KEEPER_LOG_TYPE, shape, recordCount: records.length } };
+    if (converted) {
+      const { records, shape } = validateRecords(KEEPER_LOG_TYPE, converted.records);
+      return { body: converted.body, format: 'ndjson', meta: { workspaceId, logType: KEEPER_LOG_TYPE, shape, recordCount: records.length } };
+    }
+    const { recordCount, shape, format } = await checkKeeperBody(received, declared).catch((error: unknown) => {
+      throw error instanceof BodySyntaxError ? error.answer : error;
+    });
+    return { body: received, format, meta: { workspaceId, logType: KEEPER_LOG_TYPE, shape, recordCount } };
   });
 }

@@ -9,7 +9,9 @@ export const API_VERSION = '2016-04-01';
 
 /** What the cheap checks learn from a request's URL and headers, before any body byte is read. */
 export interface LegacyRequestHead {
-  workspace: Workspace;
+  /** Undefined when the relay does not serve the signed workspace: refused only after an HMAC, like a bad signature. */
+  workspace: Workspace | undefined;
+  workspaceId: string;
   signature: Buffer;
   logType: string;
   /** Content-Type spellings a valid signature may have been made over. */
@@ -101,14 +103,16 @@ function checkDate(headers: Headers, now: Date, skewMinutes: number): string {
 export function checkLegacyHead(url: URL, headers: Headers, settings: Settings, now: Date): LegacyRequestHead {
   checkApiVersion(url);
   const { workspaceId, signature } = parseAuthorization(headers);
+  // An unserved workspace is not refused here: a different answer (or a faster one) would let a caller list the
+  // workspaces the relay serves. The signature check refuses it exactly as it refuses a wrong key.
   const workspace = settings.workspaces.find((w) => w.id === workspaceId);
-  if (!workspace) throw invalidAuthorization(`Workspace ${workspaceId} is not served by this relay.`);
   checkHostWorkspace(url, workspaceId);
   const logType = checkLogType(headers);
   const signedContentTypes = checkContentType(headers);
   const date = checkDate(headers, now, settings.clockSkewMinutes);
   return {
     workspace,
+    workspaceId,
     signature,
     logType,
     signedContentTypes,

@@ -29,22 +29,35 @@ function checkKeeperEvent(record: RecordObject, index: number): KeeperShape {
   return shape;
 }
 
+/** Checks records one at a time (the door streams them), remembering which Keeper shapes it saw. */
+export interface RecordChecker {
+  /** Throws InvalidDataFormat naming the record index and property. */
+  check(value: unknown, index: number): void;
+  shape(): RecordShape;
+}
+
+export function recordChecker(logType: string): RecordChecker {
+  const keeper = logType === KEEPER_LOG_TYPE;
+  const shapes = new Set<RecordShape>();
+  return {
+    check(value, index) {
+      if (keeper) {
+        checkRecord(value, index, { allowTimeGenerated: true });
+        shapes.add(checkKeeperEvent(value, index));
+      } else {
+        checkRecord(value, index);
+      }
+    },
+    shape: () => (!keeper ? 'generic' : shapes.size === 1 ? [...shapes][0]! : 'keeper-mixed'),
+  };
+}
+
 /**
  * Validates every record of a request; the first bad one refuses the request whole,
  * so a request is accepted entirely or not at all.
  */
 export function validateRecords(logType: string, values: unknown[]): ValidatedRecords {
-  const keeper = logType === KEEPER_LOG_TYPE;
-  const shapes = new Set<RecordShape>();
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i];
-    if (keeper) {
-      checkRecord(value, i, { allowTimeGenerated: true });
-      shapes.add(checkKeeperEvent(value, i));
-    } else {
-      checkRecord(value, i);
-    }
-  }
-  const shape: RecordShape = !keeper ? 'generic' : shapes.size === 1 ? [...shapes][0]! : 'keeper-mixed';
-  return { records: values as RecordObject[], shape };
+  const checker = recordChecker(logType);
+  values.forEach((value, i) => checker.check(value, i));
+  return { records: values as RecordObject[], shape: checker.shape() };
 }
