@@ -39,10 +39,11 @@ export async function envelopeRecords(connectionString: string, envelope: Envelo
   return bodyToValues(await envelopeBody(connectionString, envelope), envelope.payload.format);
 }
 
+/** Claim-check (payload) blobs; delivery's checkpoint markers under `checkpoints/` are not payloads. */
 export async function blobCount(connectionString: string, containerName: string): Promise<number> {
   const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(containerName);
   if (!(await container.exists())) return 0;
   let n = 0;
-  for await (const _ of container.listBlobsFlat()) n++;
+  for await (const blob of container.listBlobsFlat()) if (!blob.name.startsWith('checkpoints/')) n++;
   return n;
 }
