@@ -2,6 +2,7 @@ import type { HttpResponseInit, InvocationContext } from '@azure/functions';
 import { LegacyError } from './legacyError';
 import { firstInWindow } from './logOnce';
 import { relayCounters } from './relayCounters';
+import { ClientDisconnected } from './requestBody';
 
 /** Success is 200 with an empty body: Serilog, Logstash, fluentd and Keeper Commander accept nothing else. */
 export function accepted(requestId: string): HttpResponseInit {
@@ -10,6 +11,11 @@ export function accepted(requestId: string): HttpResponseInit {
 
 /** Every refusal is the legacy JSON body; anything unexpected becomes a 500 the sender retries, never a stack trace. */
 export function refused(error: unknown, requestId: string, context: InvocationContext, door: string): HttpResponseInit {
+  if (error instanceof ClientDisconnected) {
+    // A sender that gives up mid-body is routine (timeouts, restarts): one debug line, no stack.
+    context.debug(`relay: ${door} request ${requestId}: ${error.message}; nothing was accepted`);
+    return { status: 400, headers: { 'x-ms-request-id': requestId } };
+  }
   const legacy =
     error instanceof LegacyError
       ? error

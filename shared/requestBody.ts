@@ -11,6 +11,14 @@ export function tooLarge(bytes: number | string): LegacyError {
   );
 }
 
+/** The sender went away while its body was being read: nobody is left to answer, and nothing was accepted. */
+export class ClientDisconnected extends Error {
+  override name = 'ClientDisconnected';
+  constructor() {
+    super('the client disconnected before sending the whole body');
+  }
+}
+
 /** Reads a declared Content-Length, refusing oversized or malformed values before any body byte is read. */
 export function declaredLength(header: string | null): number | undefined {
   if (header === null || header === '') return undefined;
@@ -38,7 +46,9 @@ export async function readCappedBody(
   const reader = stream.getReader();
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await reader.read().catch(() => {
+        throw new ClientDisconnected();
+      });
       if (done) break;
       total += value.byteLength;
       if (total > limit) throw tooLarge(`more than ${limit}`);

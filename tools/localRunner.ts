@@ -51,11 +51,21 @@ function toHeaders(req: IncomingMessage): Headers {
   return headers;
 }
 
-async function writeResponse(res: ServerResponse, init: ConstructorParameters<typeof HttpResponse>[0]): Promise<void> {
+/**
+ * The route a path names. Repeated slashes count as one, as they reach the deployed app (host.json's routes are
+ * matched the same way there: see docs/migration.md): a public Python client has always posted to
+ * `//api/logs?api-version=2016-04-01`.
+ */
+export function routePath(pathname: string): string {
+  return pathname.replace(/\/{2,}/g, '/').replace(/\/+$/, '').toLowerCase();
+}
+
+async function writeResponse(res: ServerResponse, init: ConstructorParameters<typeof HttpResponse>[0], closeAfter = false): Promise<void> {
   const response = new HttpResponse(init);
   const body = Buffer.from(await response.arrayBuffer());
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => (headers[name] = value));
+  if (closeAfter) headers.connection = 'close';
   res.writeHead(response.status, { ...headers, 'content-length': String(body.length) });
   res.end(body);
 }
@@ -67,9 +77,14 @@ export async function startLocalRunner({ port = 7071, host = '127.0.0.1', queues
   let invocations = 0;
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    // A body the handler did not read (refused before reading it) is not drained: the connection is closed after
+    // the answer, so an unauthenticated 30 MB post costs the relay nothing but the answer.
+    res.once('finish', () => {
+      if (!req.complete) req.destroy();
+    });
     void (async () => {
       const url = new URL(req.url ?? '/', `http://${req.headers.host ?? `${host}:${port}`}`);
-      const fn = routes.get(url.pathname.replace(/\/+$/, '').toLowerCase());
+      const fn = routes.get(routePath(url.pathname));
       if (!fn) return writeResponse(res, { status: 404 });
       const methods = (fn.methods ?? ['GET', 'POST']).map((m) => m.toUpperCase());
       if (!methods.includes((req.method ?? 'GET').toUpperCase())) return writeResponse(res, { status: 405 });
@@ -84,9 +99,11 @@ export async function startLocalRunner({ port = 7071, host = '127.0.0.1', queues
       const request = new HttpRequest({ nativeRequest } as unknown as ConstructorParameters<typeof HttpRequest>[0]);
       const context = new InvocationContext({ functionName: fn.name, invocationId: `local-${++invocations}` });
       const answer = await fn.handler(request, context);
-      await writeResponse(res, answer ?? { status: 204 });
+      if (req.destroyed && !req.complete) return console.debug(`local runner: ${req.method} ${url.pathname}: the client disconnected before the answer`);
+      await writeResponse(res, answer ?? { status: 204 }, !req.complete);
     })().catch((error: unknown) => {
-      console.error('local runner: handler failed', error);
+      if (req.destroyed || res.destroyed) return console.debug(`local runner: ${req.method} ${req.url}: the client disconnected`);
+      console.error('local runner: handler failed:', error instanceof Error ? error.message : error);
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
