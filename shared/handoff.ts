@@ -9,6 +9,14 @@ export const MAX_QUEUE_MESSAGE_BYTES = 64 * 1024;
 const INLINE_ATTEMPT_MAX_BODY = 4 * 1024 * 1024;
 /** Senders retry a 503; ask them to wait a little so a storage hiccup is not hammered. */
 const RETRY_AFTER_SECONDS = 10;
+/**
+ * How long a request may wait for storage before the relay gives up and answers 503. Real senders drop data on a
+ * 503 (Fluent Bit's Retry_Limit defaults to 1, fluentd gives up after 3 tries, Keeper Commander stops), so a
+ * 10-20 s storage blip is ridden out inside the request: well under the usual client timeouts (60 s and more).
+ */
+export const HANDOFF_DEADLINE_MS = 25_000;
+/** Backoff between attempts: full jitter over an exponential ceiling, so waiting requests do not retry in step. */
+const BACKOFF = { firstMs: 250, maxMs: 4_000 };
 
 /** Durably takes an accepted request: exactly one queue message per request, or an error and nothing queued. */
 export interface Handoff {
@@ -43,7 +51,32 @@ function isForbidden(error: unknown): boolean {
   return (error as { statusCode?: number }).statusCode === 403;
 }
 
-export function createStorageHandoff(clients: StorageClients, log: (message: string) => void = () => undefined): Handoff {
+export interface HandoffOptions {
+  /** See HANDOFF_DEADLINE_MS; 0 tries once. */
+  deadlineMs?: number;
+  /** Test seam for the backoff's randomness (0 ≤ r < 1). */
+  random?: () => number;
+}
+
+/** Runs `attempt` until it succeeds or the deadline would pass before the next try; the last error is thrown. */
+export async function withinDeadline<T>(attempt: () => Promise<T>, deadlineMs: number, random = Math.random): Promise<{ value: T; tries: number }> {
+  const giveUpAt = Date.now() + deadlineMs;
+  for (let tries = 1; ; tries++) {
+    try {
+      return { value: await attempt(), tries };
+    } catch (error) {
+      const waitMs = random() * Math.min(BACKOFF.maxMs, BACKOFF.firstMs * 2 ** (tries - 1));
+      if (Date.now() + waitMs >= giveUpAt) throw error;
+      await new Promise((r) => setTimeout(r, waitMs));
+    }
+  }
+}
+
+export function createStorageHandoff(
+  clients: StorageClients,
+  log: (message: string) => void = () => undefined,
+  { deadlineMs = HANDOFF_DEADLINE_MS, random = Math.random }: HandoffOptions = {},
+): Handoff {
   let ready: Promise<void> | undefined;
 
   // Create the queue and container on first use (Azurite, fresh accounts); Bicep creates them in Azure, where the
@@ -87,28 +120,31 @@ export function createStorageHandoff(clients: StorageClients, log: (message: str
     return envelope;
   }
 
+  /** One attempt: inline when the compressed body fits a message, else a claim-check blob and a pointer message. */
+  async function store(meta: EnvelopeMeta, body: Buffer, compressed: Buffer, format: BodyFormat): Promise<Envelope> {
+    await ensureReady();
+    if (body.length <= INLINE_ATTEMPT_MAX_BODY) {
+      const envelope: Envelope = { v: 1, ...meta, payload: { kind: 'inline', encoding: 'br-base64', format, data: compressed.toString('base64') } };
+      const text = JSON.stringify(envelope);
+      if (Buffer.byteLength(text) <= MAX_QUEUE_MESSAGE_BYTES) {
+        try {
+          await send(text);
+          return envelope;
+        } catch (error) {
+          if (!isTooLarge(error)) throw error;
+        }
+      }
+    }
+    return sendViaBlob(meta, compressed, format);
+  }
+
   return {
     async enqueue(meta, body, format) {
+      const compressed = await compressPayload(body);
       try {
-        await ensureReady();
-        const compressed = await compressPayload(body);
-        if (body.length <= INLINE_ATTEMPT_MAX_BODY) {
-          const envelope: Envelope = {
-            v: 1,
-            ...meta,
-            payload: { kind: 'inline', encoding: 'br-base64', format, data: compressed.toString('base64') },
-          };
-          const text = JSON.stringify(envelope);
-          if (Buffer.byteLength(text) <= MAX_QUEUE_MESSAGE_BYTES) {
-            try {
-              await send(text);
-              return envelope;
-            } catch (error) {
-              if (!isTooLarge(error)) throw error;
-            }
-          }
-        }
-        return await sendViaBlob(meta, compressed, format);
+        const { value, tries } = await withinDeadline(() => store(meta, body, compressed, format), deadlineMs, random);
+        if (tries > 1) log(`relay: request ${meta.requestId} stored after ${tries} tries (storage was unavailable)`);
+        return value;
       } catch (error) {
         log(`relay: storage hand-off failed for request ${meta.requestId}: ${describeStorageError(error)}`);
         throw storageUnavailable();

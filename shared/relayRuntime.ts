@@ -1,4 +1,4 @@
-import { createStorageHandoff, type Handoff } from './handoff';
+import { createStorageHandoff, type Handoff, type HandoffOptions } from './handoff';
 import { loadSettings, type Settings } from './settings';
 import { createStorageClients, type StorageClients } from './storageClients';
 
@@ -11,9 +11,9 @@ export interface RelayRuntime {
 
 let current: RelayRuntime | undefined;
 
-export function createRelayRuntime(settings: Settings): RelayRuntime {
+export function createRelayRuntime(settings: Settings, handoffOptions?: HandoffOptions): RelayRuntime {
   const storage = createStorageClients(settings.storage, settings.queueName, settings.blobContainer);
-  return { settings, storage, handoff: createStorageHandoff(storage, (m) => console.warn(m)) };
+  return { settings, storage, handoff: createStorageHandoff(storage, (m) => console.warn(m), handoffOptions) };
 }
 
 /** Parsed at start-up (module load of the function adapters): a bad setting stops the app with a clear message. */

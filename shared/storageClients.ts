@@ -5,10 +5,11 @@ import { poisonQueueName } from './poisonMessage';
 import type { StorageSettings } from './settings';
 
 /**
- * A sender waits for the answer: retry storage briefly, then answer 503 so the sender keeps its data and retries,
- * rather than hold the connection through the SDK's default minute-long backoff.
+ * A sender waits for the answer: each storage call is retried briefly by the SDK and bounded in time, and the
+ * hand-off (handoff.ts) retries whole attempts with jitter until its deadline, rather than hold the connection
+ * through the SDK's default minute-long backoff.
  */
-const RETRY = { maxTries: 3, retryDelayInMs: 100, maxRetryDelayInMs: 1000, tryTimeoutInMs: 10_000 };
+const RETRY = { maxTries: 2, retryDelayInMs: 100, maxRetryDelayInMs: 1000, tryTimeoutInMs: 8_000 };
 
 export interface StorageClients {
   queue: QueueClient;

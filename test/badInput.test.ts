@@ -208,7 +208,8 @@ describe('storage down', () => {
   it('answers 503 ServiceUnavailable with Retry-After, so senders keep their data and retry', async () => {
     const dead = await freePort();
     const settings = loadSettings({ ...relay.env, RELAY_STORAGE: azuriteConnectionString(dead, dead) });
-    const runtime = createRelayRuntime(settings);
+    // One try: the deadline that rides out a storage blip is tested with a real outage (storageOutage.test.ts).
+    const runtime = createRelayRuntime(settings, { deadlineMs: 0 });
     const legacy = createLegacyLogsHandler(runtime);
     const response = await legacy(legacyRequest({ workspaceId: relay.workspaceId, key: relay.primaryKey, body: JSON.stringify(keeperPushEvents) }), invocation());
     expect(response.status).toBe(503);
