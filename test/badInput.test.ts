@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { HttpRequest } from '@azure/functions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { HttpHandlerFn } from '../shared/ingestDoor';
@@ -150,6 +150,35 @@ describe('bad input through POST /api/logs: refused with the legacy answer, noth
     expect((response.jsonBody as { Error: string }).Error).toBe('RequestTooLarge');
     // The Request constructor may pre-pull one chunk; the handler itself reads nothing.
     expect(pulled).toBeLessThanOrEqual(1);
+    await expectNothingStored();
+  });
+
+  it('answers a wrong key and an unserved workspace alike (same 403 body), both before reading the body', async () => {
+    const answers = [];
+    for (const post of [{ workspaceId: randomUUID(), key: relay.primaryKey }, { workspaceId: relay.workspaceId, key: randomBytes(64).toString('base64') }]) {
+      let pulled = 0;
+      const headers = legacyHeaders({ ...post, body: Buffer.alloc(MB30, 0x20) });
+      const request = streamedRequest(headers, (controller) => void (pulled++, controller.enqueue(new Uint8Array(1024 * 1024))));
+      const response = await legacyLogs(request, invocation());
+      expect(pulled).toBeLessThanOrEqual(1);
+      answers.push({ status: response.status, body: response.jsonBody });
+    }
+    expect(answers[0]).toEqual({ status: 403, body: { Error: 'InvalidAuthorization', Message: 'An invalid signature was specified in the Authorization header' } });
+    expect(answers[1]).toEqual(answers[0]);
+  });
+
+  it('reads a body without Content-Length only up to the cap, then checks its signature', async () => {
+    let pulled = 0;
+    const headers = legacyHeaders({ workspaceId: relay.workspaceId, key: randomBytes(64).toString('base64'), body: '[{}]' });
+    delete headers['Content-Length'];
+    const request = streamedRequest(headers, (controller) => {
+      pulled++;
+      if (pulled > 1) return controller.close();
+      controller.enqueue(Buffer.from('[{}]'));
+    });
+    const response = await legacyLogs(request, invocation());
+    expect(response.status).toBe(403);
+    expect(pulled).toBe(2);
     await expectNothingStored();
   });
 

@@ -85,6 +85,28 @@ describe('end to end over real HTTP: local runner + Azurite', () => {
     expect(await queuedEnvelopes(relay.connectionString, relay.queueName)).toHaveLength(1);
   });
 
+  it("answers //api/logs as /api/logs: a public Python client's URL template has always built the double slash", async () => {
+    const body = JSON.stringify(keeperPushEvents);
+    const headers = legacyHeaders({ workspaceId: relay.workspaceId, key: relay.primaryKey, body });
+    delete headers['Content-Length'];
+    const response = await fetch(`${runner.url}//api/logs?api-version=2016-04-01`, { method: 'POST', headers, body });
+    expect(response.status).toBe(200);
+    expect(await queuedEnvelopes(relay.connectionString, relay.queueName)).toHaveLength(1);
+  });
+
+  it('answers an unsigned post without reading its body, and closes the connection', async () => {
+    const big = Buffer.alloc(8 * 1024 * 1024, 0x20);
+    const headers = legacyHeaders({ workspaceId: relay.workspaceId, key: 'd3Jvbmcga2V5', body: big });
+    const response = await fetch(`${runner.url}/api/logs?api-version=2016-04-01`, { method: 'POST', headers, body: big }).catch((error: unknown) => error);
+    // The relay answers at once and closes: the client sees the 403, or a reset while it was still sending.
+    if (response instanceof Response) {
+      expect(response.status).toBe(403);
+      expect(response.headers.get('connection')).toBe('close');
+    } else {
+      expect(String((response as Error).cause ?? response)).toMatch(/ECONNRESET|EPIPE|other side closed|socket/i);
+    }
+  });
+
   it('answers 404 for unknown routes and 405 for other methods', async () => {
     expect((await fetch(`${runner.url}/api/nope`, { method: 'POST' })).status).toBe(404);
     expect((await fetch(`${runner.url}/api/logs`)).status).toBe(405);

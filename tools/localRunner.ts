@@ -83,7 +83,9 @@ export async function startLocalRunner({ port = 7071, host = '127.0.0.1', queues
       if (!req.complete) req.destroy();
     });
     void (async () => {
-      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? `${host}:${port}`}`);
+      // Not new URL(req.url, base): a path starting with // would be read as a host name.
+      const url = new URL(`http://${req.headers.host ?? `${host}:${port}`}${req.url ?? '/'}`);
+      url.pathname = url.pathname.replace(/\/{2,}/g, '/');
       const fn = routes.get(routePath(url.pathname));
       if (!fn) return writeResponse(res, { status: 404 });
       const methods = (fn.methods ?? ['GET', 'POST']).map((m) => m.toUpperCase());
