@@ -63,8 +63,11 @@ interface RouteTally {
 }
 /** A sender inventing property names cannot grow the drift tally without bound. */
 const MAX_TALLIED_NAMES = 1_000;
-/** Slices whose uploads may run at once per message: the next slice is mapped while the previous one uploads. */
-const SLICES_IN_FLIGHT = 2;
+/**
+ * Slices whose uploads may run at once per message (about 2 MB of rows): enough for full ~1 MB upload calls to leave
+ * at once instead of after the batcher's linger, few enough that memory stays a constant per message.
+ */
+const SLICES_IN_FLIGHT = 4;
 /** At most one checkpoint write a second: a 10-million-record message has thousands of slices. */
 const CHECKPOINT_EVERY_MS = 1000;
 

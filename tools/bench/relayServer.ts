@@ -12,7 +12,8 @@ import type { RelayProfile } from './relayProfile';
 async function main(): Promise<void> {
   const port = Number(process.argv[2]);
   if (!Number.isInteger(port) || port <= 0) throw new Error('usage: relayServer <port>');
-  const runner = await startLocalRunner({ port, queues: false });
+  // BENCH_RELAY_QUEUES=1 (the memory bench): the queue trigger runs too, delivering what the doors accept.
+  const runner = await startLocalRunner({ port, queues: process.env.BENCH_RELAY_QUEUES === '1' });
   // Loaded only when asked for, so a plain bench run's relay carries none of the instrumentation.
   const profile: RelayProfile | undefined = process.env.BENCH_RELAY_PROFILE
     ? await (await import('./relayProfile.js')).installRelayProfile(runner.server, process.env.BENCH_RELAY_PROFILE === 'cpu')
