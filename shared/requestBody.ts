@@ -41,6 +41,9 @@ export async function readCappedBody(
     if (expectedLength) throw lengthMismatch(expectedLength, 0);
     return Buffer.alloc(0);
   }
+  // A declared length is known to be within the cap: read straight into one buffer of that size, so the door holds
+  // the body once (not its chunks plus their concatenation).
+  const whole = expectedLength !== undefined ? Buffer.allocUnsafe(expectedLength) : undefined;
   const chunks: Uint8Array[] = [];
   let total = 0;
   const reader = stream.getReader();
@@ -50,10 +53,11 @@ export async function readCappedBody(
         throw new ClientDisconnected();
       });
       if (done) break;
+      if (total + value.byteLength > limit) throw tooLarge(`more than ${limit}`);
+      if (expectedLength !== undefined && total + value.byteLength > expectedLength) throw lengthMismatch(expectedLength, `more than ${expectedLength}`);
+      if (whole) whole.set(value, total);
+      else chunks.push(value);
       total += value.byteLength;
-      if (total > limit) throw tooLarge(`more than ${limit}`);
-      if (expectedLength !== undefined && total > expectedLength) throw lengthMismatch(expectedLength, `more than ${expectedLength}`);
-      chunks.push(value);
     }
   } catch (error) {
     await reader.cancel().catch(() => undefined);
@@ -62,7 +66,7 @@ export async function readCappedBody(
     reader.releaseLock();
   }
   if (expectedLength !== undefined && total !== expectedLength) throw lengthMismatch(expectedLength, total);
-  return Buffer.concat(chunks, total);
+  return whole ?? Buffer.concat(chunks, total);
 }
 
 function lengthMismatch(declared: number, received: number | string): LegacyError {
