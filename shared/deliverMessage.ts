@@ -183,6 +183,7 @@ export async function deliverMessage(message: unknown, deps: DeliveryDeps): Prom
   let checkpointed = false;
   let saved = 0;
   let savedAt = Date.now();
+  let writes: Promise<void> = Promise.resolve();
   const progress: Progress = { done: 0, onAdvance: () => undefined };
   try {
     const current = (envelope = parseMessage(message));
@@ -203,8 +204,9 @@ export async function deliverMessage(message: unknown, deps: DeliveryDeps): Prom
         if (Date.now() - savedAt < CHECKPOINT_EVERY_MS) return;
         savedAt = Date.now();
         const done = progress.done;
-        // A failed write only means more records are sent again after a restart.
-        void checkpoints.write(current, { recordsDone: done, complete: false }).then(() => void (saved = Math.max(saved, done)), () => undefined);
+        // Chained, so no periodic write can land after (and undo) the final one. A failed write only means more
+        // records are sent again after a restart.
+        writes = writes.then(() => checkpoints.write(current, { recordsDone: done, complete: false })).then(() => void (saved = Math.max(saved, done)), () => undefined);
       };
     }
     try {
@@ -213,11 +215,13 @@ export async function deliverMessage(message: unknown, deps: DeliveryDeps): Prom
       if (!(error instanceof MissingPayload)) throw error;
       throw new PermanentMessageError(`claim-check blob ${payload.kind === 'blob' ? `${payload.container}/${payload.blobName}` : ''} is missing`);
     }
+    await writes;
     if (checkpointed) await checkpoints.write(current, { recordsDone: progress.done, complete: true });
     await deletePayload(current, deps);
     return 'delivered';
   } catch (error) {
     // Whatever happens next (deferral, poison, the host's retry), later attempts resume after the accepted records.
+    await writes;
     if (envelope && checkpointed && progress.done > saved) {
       await checkpoints.write(envelope, { recordsDone: progress.done, complete: false }).catch(() => undefined);
     }
