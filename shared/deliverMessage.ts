@@ -1,10 +1,11 @@
 import type { Readable } from 'node:stream';
 import { blobCheckpoints, usesCheckpoint } from './deliveryCheckpoint';
-import { DeliveryError } from './deliveryError';
+import { configurationAdvice, DeliveryError } from './deliveryError';
 import { routesFor, type Route } from './deliveryRoutes';
 import type { DeliverySettings } from './deliverySettings';
 import type { PoisonMessage } from './poisonMessage';
-import type { RelayMetrics } from './relayMetrics';
+import type { RelayCounters } from './relayCounters';
+import { isNewDrift } from './driftReport';
 import { readEnvelope, type Envelope } from './queueEnvelope';
 import type { RecordObject } from './recordRules';
 import { decompressedChunks, recordSlices } from './recordSlices';
@@ -19,7 +20,10 @@ export interface DeliveryDeps {
   /** First delay before a deferred message is seen again; doubles per deferral. */
   retryDelaySeconds: number;
   log: (message: string) => void;
-  metrics?: RelayMetrics;
+  /** Warnings (deferrals) and errors (poisoned messages); default `log`. */
+  warn?: (message: string) => void;
+  error?: (message: string) => void;
+  counters?: RelayCounters;
 }
 
 export type DeliveryOutcome = 'delivered' | 'deferred' | 'poisoned';
@@ -94,9 +98,18 @@ async function deliverSlice(texts: readonly string[], envelope: Envelope, routes
       if (tally.undeclared.has(name) || tally.undeclared.size < MAX_TALLIED_NAMES) tally.undeclared.set(name, (tally.undeclared.get(name) ?? 0) + count);
     }
     const { stream } = route.target;
-    return deps.batcher
-      .submit(route.target, mapped.rows, mapped.sizes)
-      .then(() => deps.metrics?.track('relay.rows.delivered', mapped.rows.length, { stream, logType: envelope.logType }));
+    const counted = { stream, logType: envelope.logType, workspaceId: envelope.workspaceId };
+    return deps.batcher.submit(route.target, mapped.rows, mapped.sizes).then(
+      () => countDelivered(deps.counters, counted, mapped.rows.length, receivedAt),
+      (error: unknown) => {
+        if (error instanceof DeliveryError && error.kind === 'configuration') {
+          const status = String(error.statusCode ?? 'no token');
+          deps.counters?.configurationError(stream, status, configurationAdvice({ kind: 'configuration', statusCode: error.statusCode }, route.target));
+          deps.counters?.count('configurationErrors', 1, { stream, status });
+        }
+        throw error;
+      },
+    );
   });
   const results = await Promise.allSettled(uploads);
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -107,9 +120,10 @@ function reportTallies(envelope: Envelope, routes: Route[], tallies: RouteTally[
   routes.forEach((route, r) => {
     const { undeclared, truncatedRows } = tallies[r]!;
     const drift = driftLine(envelope, route.target.stream, undeclared);
-    if (drift) deps.log(drift);
+    // Once per Log-Type and new property set; the periodic summary counts the rest.
+    if (drift && isNewDrift(envelope.logType, route.target.stream, undeclared.keys())) deps.log(drift);
     for (const [property, count] of undeclared) {
-      deps.metrics?.track('relay.schema.undeclaredProperties', count, { logType: envelope.logType, stream: route.target.stream, property });
+      deps.counters?.count('schemaDrift', count, { logType: envelope.logType, stream: route.target.stream, property });
     }
     if (truncatedRows > 0) deps.log(`relay: ${truncatedRows} rows of request ${envelope.requestId} had values over the 64 KB field limit, truncated and flagged`);
   });
@@ -227,12 +241,12 @@ export async function deliverMessage(message: unknown, deps: DeliveryDeps): Prom
     }
     if (error instanceof PermanentMessageError || (error instanceof DeliveryError && error.kind === 'permanent')) {
       await poison(text, error.message, deps);
-      deps.metrics?.track('relay.messages.poisoned', 1, { logType: envelope?.logType ?? 'unknown' });
+      deps.counters?.count('messagesPoisoned', 1, { logType: envelope?.logType ?? 'unknown' });
       return 'poisoned';
     }
     if (envelope && (error instanceof DeliveryError || isStorageFault(error))) {
       await defer(envelope, error instanceof Error ? error.message : String(error), deps);
-      deps.metrics?.track('relay.messages.deferred', 1, { logType: envelope.logType, kind: error instanceof DeliveryError ? error.kind : 'storage' });
+      deps.counters?.count('messagesDeferred', 1, { logType: envelope.logType, kind: error instanceof DeliveryError ? error.kind : 'storage' });
       return 'deferred';
     }
     // Anything else: let the host retry the message (and poison it after maxDequeueCount).
@@ -245,6 +259,13 @@ async function deletePayload(envelope: Envelope, deps: DeliveryDeps): Promise<vo
   await deps.storage.container.getBlobClient(envelope.payload.blobName).deleteIfExists().catch(() => undefined);
 }
 
+function countDelivered(counters: RelayCounters | undefined, dimensions: { stream: string; logType: string; workspaceId: string }, rows: number, receivedAt: Date): void {
+  if (!counters) return;
+  counters.count('rowsDelivered', rows, dimensions);
+  counters.count('deliveryLag', Math.max(0, (Date.now() - receivedAt.getTime()) / 1000), { logType: dimensions.logType, stream: dimensions.stream });
+  counters.uploadSucceeded(dimensions.stream);
+}
+
 function isStorageFault(error: unknown): boolean {
   const e = error as { name?: string; statusCode?: number };
   return e?.name === 'RestError' && (e.statusCode === undefined || e.statusCode >= 500 || e.statusCode === 429);
@@ -254,7 +275,7 @@ async function poison(original: string, reason: string, deps: DeliveryDeps): Pro
   const entry: PoisonMessage = { relayPoison: 1, reason, poisonedAt: new Date().toISOString(), original };
   await deps.storage.poisonQueue.createIfNotExists();
   await deps.storage.poisonQueue.sendMessage(JSON.stringify(entry), { messageTimeToLive: -1 });
-  deps.log(`relay: message moved to ${deps.storage.poisonQueue.name}: ${reason} (npm run redrive lists and moves it back once fixed)`);
+  (deps.error ?? deps.log)(`relay: message moved to ${deps.storage.poisonQueue.name}: ${reason} (npm run redrive lists and moves it back once fixed)`);
 }
 
 /** Puts the message back as a new one that becomes visible later, so waiting for a fix does not use up attempts. */
@@ -262,5 +283,5 @@ async function defer(envelope: Envelope, reason: string, deps: DeliveryDeps): Pr
   const deferrals = (envelope.deferrals ?? 0) + 1;
   const delay = Math.min(MAX_DEFER_SECONDS, deps.retryDelaySeconds * 2 ** (deferrals - 1));
   await deps.storage.queue.sendMessage(JSON.stringify({ ...envelope, deferrals }), { visibilityTimeout: delay, messageTimeToLive: -1 });
-  deps.log(`relay: request ${envelope.requestId} deferred for ${delay} s (deferral ${deferrals}): ${reason}`);
+  (deps.warn ?? deps.log)(`relay: request ${envelope.requestId} deferred for ${delay} s (deferral ${deferrals}): ${reason}`);
 }
