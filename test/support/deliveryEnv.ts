@@ -30,7 +30,9 @@ export async function startTestIngestion(options: { streamsDir?: string; extraSt
       RELAY_INGESTION_CA_FILE: emulator.caFile,
       RELAY_KEEPER_CL_ENABLED: 'true',
       RELAY_RETRY_DELAY_SECONDS: '1',
-      RELAY_LOCAL_QUEUE_LEASE_SECONDS: '5',
+      // Renewed at half, like the host's 10-minute lease: 20 s leaves a loaded machine 10 s of slack per renewal, and a
+      // crashed worker's messages come back within 20 s.
+      RELAY_LOCAL_QUEUE_LEASE_SECONDS: '20',
       ...(options.streamsDir ? { RELAY_STREAMS_DIR: options.streamsDir } : {}),
     },
   };
