@@ -7,7 +7,6 @@ import type { PoisonMessage } from './poisonMessage';
 import type { RelayCounters } from './relayCounters';
 import { isNewDrift } from './driftReport';
 import { readEnvelope, type Envelope } from './queueEnvelope';
-import type { RecordObject } from './recordRules';
 import { decompressedChunks, recordSlices } from './recordSlices';
 import { BodyStructureError } from './recordSplitter';
 import type { StorageClients } from './storageClients';
@@ -87,11 +86,10 @@ class MissingPayload extends Error {}
  * after every route settled, so no upload is still running when the message is put back).
  */
 async function deliverSlice(texts: readonly string[], envelope: Envelope, routes: Route[], tallies: RouteTally[], deps: DeliveryDeps): Promise<void> {
-  // Until mapping takes record texts itself (issue 9), parse them here, one slice at a time.
-  const records = texts.map((text) => JSON.parse(text) as RecordObject);
   const receivedAt = new Date(envelope.receivedAt);
   const uploads = routes.map((route, r) => {
-    const mapped = route.map(records, { envelope, receivedAt });
+    // Each route's mapper parses the exact record texts itself, losslessly.
+    const mapped = route.map(texts, { envelope, receivedAt });
     const tally = tallies[r]!;
     tally.truncatedRows += mapped.truncatedRows;
     for (const [name, count] of mapped.undeclared) {
@@ -125,7 +123,7 @@ function reportTallies(envelope: Envelope, routes: Route[], tallies: RouteTally[
     for (const [property, count] of undeclared) {
       deps.counters?.count('schemaDrift', count, { logType: envelope.logType, stream: route.target.stream, property });
     }
-    if (truncatedRows > 0) deps.log(`relay: ${truncatedRows} rows of request ${envelope.requestId} had values over the 64 KB field limit, truncated and flagged`);
+    if (truncatedRows > 0) deps.log(`relay: ${truncatedRows} rows of request ${envelope.requestId} had column values over the 64 KB field limit: cut, flagged, originals kept in the overflow value`);
   });
 }
 
