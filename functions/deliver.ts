@@ -1,6 +1,6 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { deliverMessage } from '../shared/deliverMessage';
-import { deliveryRuntime } from '../shared/deliveryRuntime';
+import { deliverMessage } from '../shared/delivery/deliverMessage';
+import { deliveryRuntime } from '../shared/delivery/deliveryRuntime';
 
 const deps = deliveryRuntime();
 

@@ -1,10 +1,10 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { checkHealth, settingsFailureReport, type HealthReport } from '../shared/health';
-import { relayCounters } from '../shared/relayCounters';
-import { relayRuntime, type RelayRuntime } from '../shared/relayRuntime';
-import { SettingsError } from '../shared/settings';
+import { checkHealth, settingsFailureReport, type HealthReport } from '../shared/operations/health';
+import { relayCounters } from '../shared/operations/relayCounters';
+import { relayRuntime, type RelayRuntime } from '../shared/settings/relayRuntime';
+import { SettingsError } from '../shared/settings/settings';
 
-/** `GET /api/health`: the relay's health as JSON (shared/health.ts), 200 or 503. Function key: anonymous callers get 401. */
+/** `GET /api/health`: the relay's health as JSON (shared/operations/health.ts), 200 or 503. Function key: anonymous callers get 401. */
 export async function health(request: HttpRequest): Promise<HttpResponseInit> {
   const maxAge = Number(request.query.get('maxBacklogAgeSeconds') ?? process.env.RELAY_HEALTH_MAX_BACKLOG_AGE_SECONDS ?? 900);
   let runtime: RelayRuntime;

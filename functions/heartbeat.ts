@@ -1,9 +1,9 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { heartbeatEnabled, heartbeatSchedule, sendHeartbeat } from '../shared/heartbeat';
-import { relayCounters } from '../shared/relayCounters';
-import { relayRuntime } from '../shared/relayRuntime';
+import { heartbeatEnabled, heartbeatSchedule, sendHeartbeat } from '../shared/operations/heartbeat';
+import { relayCounters } from '../shared/operations/relayCounters';
+import { relayRuntime } from '../shared/settings/relayRuntime';
 
-/** Timer: one heartbeat through the queue and upload path (shared/heartbeat.ts). RELAY_HEARTBEAT=off disables it. */
+/** Timer: one heartbeat through the queue and upload path (shared/operations/heartbeat.ts). RELAY_HEARTBEAT=off disables it. */
 export async function heartbeat(_timer: unknown, context: InvocationContext): Promise<void> {
   if (!heartbeatEnabled()) return;
   const runtime = relayRuntime();

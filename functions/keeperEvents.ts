@@ -1,7 +1,7 @@
 import { app } from '@azure/functions';
 import './httpStreaming';
-import { createKeeperEventsHandler } from '../shared/keeperIngest';
-import { relayRuntime } from '../shared/relayRuntime';
+import { createKeeperEventsHandler } from '../shared/ingest/keeperIngest';
+import { relayRuntime } from '../shared/settings/relayRuntime';
 
 export const keeperEvents = createKeeperEventsHandler(relayRuntime());
 

@@ -1,7 +1,7 @@
 import { app } from '@azure/functions';
 import './httpStreaming';
-import { createLegacyLogsHandler } from '../shared/legacyIngest';
-import { relayRuntime } from '../shared/relayRuntime';
+import { createLegacyLogsHandler } from '../shared/ingest/legacyIngest';
+import { relayRuntime } from '../shared/settings/relayRuntime';
 
 export const legacyLogs = createLegacyLogsHandler(relayRuntime());
 

@@ -130,7 +130,7 @@ var tags = {
 }
 var serviceName = 'relay'
 
-// Must match the code's defaults (shared/settings.ts) and the poison queue the Functions host moves failures to.
+// Must match the code's defaults (shared/settings/settings.ts) and the poison queue the Functions host moves failures to.
 var relayQueueName = 'relay-ingest'
 var relayBlobContainerName = 'relay-payloads'
 var deploymentContainerName = 'app-package'

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STREAMS } from '../shared/streamSchemas';
+import { STREAMS } from '../shared/mapping/streamSchemas';
 import { runBackfill, type BackfillOptions } from '../tools/backfillRun';
 import { writeSampleExport, type SampleFormat } from '../tools/backfillSampleExports';
 import { startLocalRunner, type LocalRunner } from '../tools/localRunner';

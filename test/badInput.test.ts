@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { HttpRequest } from '@azure/functions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { HttpHandlerFn } from '../shared/ingestDoor';
-import { createLegacyLogsHandler } from '../shared/legacyIngest';
-import { createKeeperEventsHandler } from '../shared/keeperIngest';
-import { createRelayRuntime } from '../shared/relayRuntime';
-import { loadSettings } from '../shared/settings';
+import type { HttpHandlerFn } from '../shared/ingest/ingestDoor';
+import { createLegacyLogsHandler } from '../shared/ingest/legacyIngest';
+import { createKeeperEventsHandler } from '../shared/ingest/keeperIngest';
+import { createRelayRuntime } from '../shared/settings/relayRuntime';
+import { loadSettings } from '../shared/settings/settings';
 import { azuriteConnectionString } from '../tools/azurite';
 import { freePort } from '../tools/freePort';
 import { keeperPushEvents } from './support/keeperSamples';

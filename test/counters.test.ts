@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { mergeDestination } from '../shared/instanceStatus';
-import { isNewDrift } from '../shared/driftReport';
-import { firstInWindow } from '../shared/logOnce';
-import { METRICS } from '../shared/metricNames';
-import { createRelayCounters } from '../shared/relayCounters';
-import type { RelayMetrics } from '../shared/relayMetrics';
-import { summaryLine } from '../shared/summaryLine';
+import { mergeDestination } from '../shared/operations/instanceStatus';
+import { isNewDrift } from '../shared/operations/driftReport';
+import { firstInWindow } from '../shared/operations/logOnce';
+import { METRICS } from '../shared/operations/metricNames';
+import { createRelayCounters } from '../shared/operations/relayCounters';
+import type { RelayMetrics } from '../shared/operations/relayMetrics';
+import { summaryLine } from '../shared/operations/summaryLine';
 
 function clock(start: string) {
   let t = Date.parse(start);

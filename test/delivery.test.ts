@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventId } from '../shared/eventId';
-import { listPoison, redrivePoison } from '../shared/redrive';
-import { relayRuntime } from '../shared/relayRuntime';
-import { compressPayload } from '../shared/payloadCodec';
-import { STREAMS } from '../shared/streamSchemas';
+import { eventId } from '../shared/mapping/eventId';
+import { listPoison, redrivePoison } from '../shared/handoff/redrive';
+import { relayRuntime } from '../shared/settings/relayRuntime';
+import { compressPayload } from '../shared/handoff/payloadCodec';
+import { STREAMS } from '../shared/mapping/streamSchemas';
 import { startLocalRunner, type LocalRunner } from '../tools/localRunner';
 import { eventually, startTestIngestion, type TestIngestion } from './support/deliveryEnv';
 import { keeperPushEvents } from './support/keeperSamples';

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliverMessage, type DeliveryDeps } from '../shared/deliverMessage';
-import { blobCheckpoints } from '../shared/deliveryCheckpoint';
-import { createDeliveryDeps } from '../shared/deliveryRuntime';
-import { loadDeliverySettings } from '../shared/deliverySettings';
-import { createUploadFn, type UploadFn } from '../shared/ingestionClient';
-import type { Envelope } from '../shared/queueEnvelope';
-import { listPoison } from '../shared/redrive';
-import { relayRuntime } from '../shared/relayRuntime';
-import { STREAMS } from '../shared/streamSchemas';
+import { deliverMessage, type DeliveryDeps } from '../shared/delivery/deliverMessage';
+import { blobCheckpoints } from '../shared/delivery/deliveryCheckpoint';
+import { createDeliveryDeps } from '../shared/delivery/deliveryRuntime';
+import { loadDeliverySettings } from '../shared/delivery/deliverySettings';
+import { createUploadFn, type UploadFn } from '../shared/delivery/ingestionClient';
+import type { Envelope } from '../shared/handoff/queueEnvelope';
+import { listPoison } from '../shared/handoff/redrive';
+import { relayRuntime } from '../shared/settings/relayRuntime';
+import { STREAMS } from '../shared/mapping/streamSchemas';
 import { startTestIngestion, type TestIngestion } from './support/deliveryEnv';
 import { applyEnv, testRelay } from './support/relayEnv';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadDeliverySettings } from '../shared/deliverySettings';
-import { routesFor } from '../shared/deliveryRoutes';
-import { SettingsError } from '../shared/settings';
+import { loadDeliverySettings } from '../shared/delivery/deliverySettings';
+import { routesFor } from '../shared/mapping/deliveryRoutes';
+import { SettingsError } from '../shared/settings/settings';
 
 const base = { RELAY_INGESTION_ENDPOINT: 'https://relay-dce.eastus-1.ingest.monitor.azure.com', RELAY_DCR_IMMUTABLE_ID: 'dcr-0123456789abcdef0123456789abcdef' };
 

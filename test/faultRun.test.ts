@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliverMessage } from '../shared/deliverMessage';
-import { createDeliveryDeps } from '../shared/deliveryRuntime';
-import { loadDeliverySettings } from '../shared/deliverySettings';
-import { eventId } from '../shared/eventId';
-import { listPoison } from '../shared/redrive';
-import { relayRuntime } from '../shared/relayRuntime';
-import { STREAMS } from '../shared/streamSchemas';
+import { deliverMessage } from '../shared/delivery/deliverMessage';
+import { createDeliveryDeps } from '../shared/delivery/deliveryRuntime';
+import { loadDeliverySettings } from '../shared/delivery/deliverySettings';
+import { eventId } from '../shared/mapping/eventId';
+import { listPoison } from '../shared/handoff/redrive';
+import { relayRuntime } from '../shared/settings/relayRuntime';
+import { STREAMS } from '../shared/mapping/streamSchemas';
 import { startQueueTrigger, type QueueTriggerRunner } from '../tools/localQueueTrigger';
 import { startLocalRunner, type LocalRunner } from '../tools/localRunner';
 import { eventually, startTestIngestion, type TestIngestion } from './support/deliveryEnv';

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { HealthReport } from '../shared/health';
+import type { HealthReport } from '../shared/operations/health';
 import { startAzurite, type RunningAzurite } from '../tools/azurite';
 import { main as statusCli } from '../tools/status';
 import { freePort } from '../tools/freePort';

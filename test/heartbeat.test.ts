@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { heartbeatEventSchema } from '../shared/heartbeat';
-import { STREAMS } from '../shared/streamSchemas';
+import { heartbeatEventSchema } from '../shared/operations/heartbeat';
+import { STREAMS } from '../shared/mapping/streamSchemas';
 import { startLocalRunner, type LocalRunner } from '../tools/localRunner';
 import { scheduleSeconds } from '../tools/localTimers';
 import { startTestIngestion, type TestIngestion } from './support/deliveryEnv';

@@ -1,6 +1,6 @@
 import { HttpRequest } from '@azure/functions';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { HttpHandlerFn } from '../shared/ingestDoor';
+import type { HttpHandlerFn } from '../shared/ingest/ingestDoor';
 import { commanderBatch, keeperAzureMonitorEvent, keeperPushEvents } from './support/keeperSamples';
 import { invocation } from './support/legacyRequest';
 import { clearQueue, envelopeRecords, queuedEnvelopes } from './support/queueInspection';

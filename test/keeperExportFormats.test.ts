@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseKeeperCsv } from '../shared/keeperCsv';
-import { convertKeeperExport, detectExportFormat } from '../shared/keeperExportFormat';
-import { parseKeeperSyslog, parseSyslogLine } from '../shared/keeperSyslog';
+import { parseKeeperCsv } from '../shared/ingest/keeperCsv';
+import { convertKeeperExport, detectExportFormat } from '../shared/ingest/keeperExportFormat';
+import { parseKeeperSyslog, parseSyslogLine } from '../shared/ingest/keeperSyslog';
 import { startLocalRunner, type LocalRunner } from '../tools/localRunner';
 import { clearQueue, envelopeRecords, queuedEnvelopes } from './support/queueInspection';
 import { applyEnv, testRelay } from './support/relayEnv';

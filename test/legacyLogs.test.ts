@@ -4,7 +4,7 @@ import { invocation, legacyRequest, type LegacyPost } from './support/legacyRequ
 import { clearQueue, envelopeRecords, queuedEnvelopes } from './support/queueInspection';
 import { applyEnv, testRelay } from './support/relayEnv';
 import { commanderBatch, keeperAzureMonitorEvent, keeperPushEvents } from './support/keeperSamples';
-import type { HttpHandlerFn } from '../shared/ingestDoor';
+import type { HttpHandlerFn } from '../shared/ingest/ingestDoor';
 
 const relay = testRelay('contract');
 let legacyLogs: HttpHandlerFn;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { isAggregateLogsUploadError, LogsIngestionClient } from '@azure/monitor-ingestion';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DevelopmentTokenCredential, DEVELOPMENT_TOKEN_PREFIX } from '../shared/developmentCredential';
+import { DevelopmentTokenCredential, DEVELOPMENT_TOKEN_PREFIX } from '../shared/delivery/developmentCredential';
 import {
   CONTENT_LIMIT_MESSAGE,
   MAX_CONTENT_BYTES,

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, eventId } from '../shared/eventId';
-import { legacyColumn } from '../shared/legacyColumnTyping';
-import { mapGeneric as mapGenericTexts } from '../shared/mapGeneric';
-import { mapKeeperToLegacyCl as mapKeeperToLegacyClTexts } from '../shared/mapKeeperToLegacyCl';
-import { mapKeeperToSentinel as mapKeeperToSentinelTexts } from '../shared/mapKeeperToSentinel';
-import type { RecordContext } from '../shared/recordContext';
-import { reassemble } from '../shared/valueFragments';
-import type { Envelope } from '../shared/queueEnvelope';
-import type { RecordObject } from '../shared/recordRules';
-import { STREAMS, type ColumnType, type StreamSchema } from '../shared/streamSchemas';
-import { chooseTimeGenerated } from '../shared/timeGenerated';
+import { canonicalJson, eventId } from '../shared/mapping/eventId';
+import { legacyColumn } from '../shared/mapping/legacyColumnTyping';
+import { mapGeneric as mapGenericTexts } from '../shared/mapping/mapGeneric';
+import { mapKeeperToLegacyCl as mapKeeperToLegacyClTexts } from '../shared/mapping/mapKeeperToLegacyCl';
+import { mapKeeperToSentinel as mapKeeperToSentinelTexts } from '../shared/mapping/mapKeeperToSentinel';
+import type { RecordContext } from '../shared/mapping/recordContext';
+import { reassemble } from '../shared/mapping/valueFragments';
+import type { Envelope } from '../shared/handoff/queueEnvelope';
+import type { RecordObject } from '../shared/ingest/recordRules';
+import { STREAMS, type ColumnType, type StreamSchema } from '../shared/mapping/streamSchemas';
+import { chooseTimeGenerated } from '../shared/mapping/timeGenerated';
 import { testEnvelope } from './support/envelopes';
 import { commanderBatch, keeperAzureMonitorEvent, keeperPushEvents } from './support/keeperSamples';
 
@@ -266,9 +266,9 @@ describe('a declared legacy table whose columns add up past the 1 MB call', () =
     const path = await import('node:path');
     const { importTableSchema } = await import('../tools/table/importSchema');
     const { buildDeclaration } = await import('../tools/table/declaration');
-    const { loadStreamSchema } = await import('../shared/streamSchemas');
-    const { mapLegacyTable } = await import('../shared/mapLegacyTable');
-    const { MAX_ROW_BYTES } = await import('../shared/fieldLimits');
+    const { loadStreamSchema } = await import('../shared/mapping/streamSchemas');
+    const { mapLegacyTable } = await import('../shared/mapping/mapLegacyTable');
+    const { MAX_ROW_BYTES } = await import('../shared/mapping/fieldLimits');
     const imported = importTableSchema(JSON.parse(readFileSync(path.join(__dirname, 'samples', 'myapp-classic-table.json'), 'utf8')));
     const table = loadStreamSchema(buildDeclaration({ logType: 'MyApp', table: imported.table, columns: imported.columns, tableSource: 'classic', description: 'x' }));
     // Quotes take two bytes each in the row's JSON: 8 columns of 60,000 quotes are ~960 KB.

@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HEARTBEAT_LOG_TYPE, METRICS, MONITOR_TABLES, type MetricKey } from '../shared/metricNames';
-import { STREAMS } from '../shared/streamSchemas';
+import { HEARTBEAT_LOG_TYPE, METRICS, MONITOR_TABLES, type MetricKey } from '../shared/operations/metricNames';
+import { STREAMS } from '../shared/mapping/streamSchemas';
 
 /**
  * The alert rules and the workbook query only what the relay really writes. Their KQL is read from the Bicep source,
@@ -116,7 +116,7 @@ describe('alert rules and workbook query what the relay writes', () => {
 
   it('every metric in metrics.json is emitted by the code, through the counters', () => {
     const code = ['shared', 'functions']
-      .flatMap((dir) => readdirSync(path.join(root, dir)).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(path.join(root, dir, f), 'utf8')))
+      .flatMap((dir) => readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(path.join(root, dir, f), 'utf8')))
       .join('\n');
     for (const key of Object.keys(METRICS) as MetricKey[]) expect(code, `no count('${key}', …) in shared/ or functions/`).toMatch(new RegExp(`count\\('${key}'`));
   });

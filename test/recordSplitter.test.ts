@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BodyStructureError, RecordSplitter } from '../shared/recordSplitter';
-import type { BodyFormat } from '../shared/queueEnvelope';
+import { BodyStructureError, RecordSplitter } from '../shared/ingest/recordSplitter';
+import type { BodyFormat } from '../shared/handoff/queueEnvelope';
 
 /** Every record text the splitter finds when the body arrives in chunks cut at the given offsets. */
 function split(body: string | Buffer, format: BodyFormat, cuts: number[] = []): string[] {

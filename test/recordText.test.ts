@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseRecordText } from '../shared/recordText';
-import { recordTexts } from '../shared/recordTexts';
+import { parseRecordText } from '../shared/mapping/recordText';
+import { recordTexts } from '../shared/mapping/recordTexts';
 
 describe('record texts: each record exactly as received', () => {
   it('slices a JSON array into its elements, whatever the strings and nesting hold', () => {

@@ -1,8 +1,8 @@
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { HOST_MOVED_REASON, type PoisonMessage } from '../shared/poisonMessage';
-import { listPoison, redrive, redrivePoison } from '../shared/redrive';
-import { loadSettings } from '../shared/settings';
-import { createStorageClients, type StorageClients } from '../shared/storageClients';
+import { HOST_MOVED_REASON, type PoisonMessage } from '../shared/handoff/poisonMessage';
+import { listPoison, redrive, redrivePoison } from '../shared/handoff/redrive';
+import { loadSettings } from '../shared/settings/settings';
+import { createStorageClients, type StorageClients } from '../shared/handoff/storageClients';
 import { main as redriveCli } from '../tools/redrive';
 import { testEnvelope } from './support/envelopes';
 import { applyEnv, testRelay } from './support/relayEnv';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { loadSettings, SettingsError, WorkspaceKeysPending } from '../shared/settings';
+import { loadSettings, SettingsError, WorkspaceKeysPending } from '../shared/settings/settings';
 
 const KEY = randomBytes(64).toString('base64');
 const KEY2 = randomBytes(64).toString('base64');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sharedKeyAuthorization, signDigest, stringToSign, verifySignature } from '../shared/sharedKey';
+import { sharedKeyAuthorization, signDigest, stringToSign, verifySignature } from '../shared/ingest/sharedKey';
 
 // Vectors computed independently with Python's hmac/hashlib, exactly as the Keeper troubleshooting script signs.
 const PRIMARY = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw==';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { HealthReport } from '../shared/health';
+import type { HealthReport } from '../shared/operations/health';
 import { startLocalRunner, type LocalRunner } from '../tools/localRunner';
 import { main as statusCli } from '../tools/status';
 import { startTestIngestion, type TestIngestion } from './support/deliveryEnv';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type RunningAzurite } from '../tools/azurite';
 import { freePort } from '../tools/freePort';
 import { startLocalRunner, type LocalRunner } from '../tools/localRunner';
-import { STREAMS } from '../shared/streamSchemas';
+import { STREAMS } from '../shared/mapping/streamSchemas';
 import { eventually, startTestIngestion, type TestIngestion } from './support/deliveryEnv';
 import { legacyHeaders } from './support/legacyRequest';
 import { applyEnv, testRelay } from './support/relayEnv';

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadStreamSchema } from '../shared/streamSchemas';
+import { loadStreamSchema } from '../shared/mapping/streamSchemas';
 import { findDrift } from '../tools/table/drift';
 import { importTableSchema } from '../tools/table/importSchema';
 import { inferColumns } from '../tools/table/inferSchema';

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DeliveryError } from '../shared/deliveryError';
-import type { UploadTarget } from '../shared/deliveryRoutes';
-import { loadDeliverySettings } from '../shared/deliverySettings';
-import { createUploadFn } from '../shared/ingestionClient';
-import { createUploadBatcher } from '../shared/uploadBatcher';
-import { STREAMS } from '../shared/streamSchemas';
+import { DeliveryError } from '../shared/delivery/deliveryError';
+import type { UploadTarget } from '../shared/mapping/deliveryRoutes';
+import { loadDeliverySettings } from '../shared/delivery/deliverySettings';
+import { createUploadFn } from '../shared/delivery/ingestionClient';
+import { createUploadBatcher } from '../shared/delivery/uploadBatcher';
+import { STREAMS } from '../shared/mapping/streamSchemas';
 import { startTestIngestion, TEST_DCR, type TestIngestion } from './support/deliveryEnv';
 
 // The real SDK against the emulator: what is under test is how the relay reacts to what the service answers.

@@ -4,13 +4,13 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { StringDecoder } from 'node:string_decoder';
 import { parse as csvParser } from 'csv-parse';
-import { csvCell, csvErrorText, csvLineCounter, KEEPER_CSV_OPTIONS, keeperCsvHeader, keeperCsvRecord, type CsvParsedRow } from '../shared/keeperCsv';
-import { EXPORT_CONTENT_TYPES } from '../shared/keeperExportFormat';
-import { normalizeKeeperEvent } from '../shared/keeperNormalize';
-import { parseSyslogLine } from '../shared/keeperSyslog';
-import { isPlainObject, type RecordObject } from '../shared/recordRules';
-import { KEEPER_LOG_TYPE, validateRecords } from '../shared/recordValidation';
-import { parseEventTime } from '../shared/timeGenerated';
+import { csvCell, csvErrorText, csvLineCounter, KEEPER_CSV_OPTIONS, keeperCsvHeader, keeperCsvRecord, type CsvParsedRow } from '../shared/ingest/keeperCsv';
+import { EXPORT_CONTENT_TYPES } from '../shared/ingest/keeperExportFormat';
+import { normalizeKeeperEvent } from '../shared/mapping/keeperNormalize';
+import { parseSyslogLine } from '../shared/ingest/keeperSyslog';
+import { isPlainObject, type RecordObject } from '../shared/ingest/recordRules';
+import { KEEPER_LOG_TYPE, validateRecords } from '../shared/ingest/recordValidation';
+import { parseEventTime } from '../shared/mapping/timeGenerated';
 import { jsonElements } from './backfillJsonSplitter';
 
 /**

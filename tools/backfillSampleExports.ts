@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { csvCell } from '../shared/keeperCsv';
+import { csvCell } from '../shared/ingest/keeperCsv';
 
 /**
  * Keeper export files of any size for tests and the bench, built from the examples in Keeper's documentation

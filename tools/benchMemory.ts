@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Agent } from 'node:http';
-import { STREAMS } from '../shared/streamSchemas';
-import { sharedKeyAuthorization } from '../shared/sharedKey';
+import { STREAMS } from '../shared/mapping/streamSchemas';
+import { sharedKeyAuthorization } from '../shared/ingest/sharedKey';
 import { startAzurite } from './azurite';
 import { LEGACY_PATH, PRIMARY_KEY, relayEnv, signedKeeperHeaders, WORKSPACE_ID } from './bench/benchWorkspace';
 import { fmt } from './bench/format';

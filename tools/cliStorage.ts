@@ -3,8 +3,8 @@ import path from 'node:path';
 import { AzureCliCredential, ChainedTokenCredential, AzureDeveloperCliCredential, DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
-import { poisonQueueName } from '../shared/poisonMessage';
-import type { StorageClients } from '../shared/storageClients';
+import { poisonQueueName } from '../shared/handoff/poisonMessage';
+import type { StorageClients } from '../shared/handoff/storageClients';
 import { projectRoot } from './localSettings';
 
 /**

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { listPoison, redrive, type PoisonEntry, type PoisonSelection, type RedriveReport } from '../shared/redrive';
+import { listPoison, redrive, type PoisonEntry, type PoisonSelection, type RedriveReport } from '../shared/handoff/redrive';
 import { cliStorage, storageHint } from './cliStorage';
 
 const HELP = `npm run redrive -- [options]

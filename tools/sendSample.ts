@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { eventId } from '../shared/eventId';
-import { sharedKeyAuthorization } from '../shared/sharedKey';
-import { STREAMS } from '../shared/streamSchemas';
+import { eventId } from '../shared/mapping/eventId';
+import { sharedKeyAuthorization } from '../shared/ingest/sharedKey';
+import { STREAMS } from '../shared/mapping/streamSchemas';
 import { localSettingsValues, projectRoot } from './localSettings';
 
 /**

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadDeliverySettings } from '../shared/deliverySettings';
-import { loadSettings, SettingsError } from '../shared/settings';
+import { loadDeliverySettings } from '../shared/delivery/deliverySettings';
+import { loadSettings, SettingsError } from '../shared/settings/settings';
 
 /** What `npm start` checks before it starts anything, and how its banner shows the key. */
 

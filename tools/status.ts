@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { checkHealth, type HealthReport } from '../shared/health';
+import { checkHealth, type HealthReport } from '../shared/operations/health';
 import { cliStorage, storageHint } from './cliStorage';
 
 const HELP = `npm run status -- [options]

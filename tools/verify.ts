@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { DefaultAzureCredential } from '@azure/identity';
 import { QueueServiceClient } from '@azure/storage-queue';
-import { poisonQueueName } from '../shared/poisonMessage';
+import { poisonQueueName } from '../shared/handoff/poisonMessage';
 import { localSettingsValues } from './localSettings';
 import { LOGS_QUERY_HOSTS, type Cloud } from './verify/logsQuery';
 import { runVerify } from './verify/runVerify';

@@ -1,6 +1,6 @@
 // The relay's Function App (Node 22, Linux) on Flex Consumption or Elastic Premium, running as a user-assigned
 // managed identity.
-// Every setting the code's settings schema requires in Azure (shared/appSettings.ts, requiredInAzure) is set here,
+// Every setting the code's settings schema requires in Azure (shared/settings/appSettings.ts, requiredInAzure) is set here,
 // so nothing needs setting by hand after `azd up`; test/infra checks that list against this file.
 
 param name string
@@ -36,7 +36,7 @@ param deploymentContainerName string
 
 param applicationInsightsConnectionString string
 
-// Relay settings (names in shared/appSettings.ts).
+// Relay settings (names in shared/settings/appSettings.ts).
 param legacyWorkspaceId string
 param primaryKeySecretUri string
 param secondaryKeySecretUri string

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { APP_SETTINGS } from '../../shared/appSettings';
+import { APP_SETTINGS } from '../../shared/settings/appSettings';
 import { type PredictedResource, buildMain, infraDir, ofType, one, repoRoot, skipWithoutBicep, snapshot } from './bicepCli';
 
 const roles = JSON.parse(readFileSync(join(infraDir, 'roles.json'), 'utf8')) as Record<string, { name: string; id: string }>;

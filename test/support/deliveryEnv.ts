@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startLogsIngestionEmulator, type RunningLogsIngestionEmulator } from '../../tools/logsIngestionEmulator';
-import { STREAMS } from '../../shared/streamSchemas';
+import { STREAMS } from '../../shared/mapping/streamSchemas';
 
 export const TEST_DCR = 'dcr-0123456789abcdef0123456789abcdef';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Envelope } from '../../shared/queueEnvelope';
+import type { Envelope } from '../../shared/handoff/queueEnvelope';
 
 /** A valid envelope as the HTTP door writes it, for tests that start at the queue. */
 export function testEnvelope(workspaceId: string, overrides: Partial<Envelope> = {}): Envelope {

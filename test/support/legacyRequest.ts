@@ -1,5 +1,5 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
-import { sharedKeyAuthorization } from '../../shared/sharedKey';
+import { sharedKeyAuthorization } from '../../shared/ingest/sharedKey';
 
 export interface LegacyPost {
   workspaceId: string;

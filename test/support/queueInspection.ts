@@ -1,8 +1,8 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
-import { parseEnvelope, type Envelope } from '../../shared/queueEnvelope';
-import { bodyToValues } from '../../shared/jsonBody';
-import { decompressPayload } from '../../shared/payloadCodec';
+import { parseEnvelope, type Envelope } from '../../shared/handoff/queueEnvelope';
+import { bodyToValues } from '../../shared/ingest/jsonBody';
+import { decompressPayload } from '../../shared/handoff/payloadCodec';
 
 /** Reads (without consuming) what the relay left in its queue, decoded and validated against the envelope schema. */
 export async function queuedEnvelopes(connectionString: string, queueName: string): Promise<Envelope[]> {

@@ -1,9 +1,9 @@
 import type { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { QueueClient } from '@azure/storage-queue';
-import { createStorageHandoff } from '../../shared/handoff';
-import { loadSettings } from '../../shared/settings';
-import { createStorageClients } from '../../shared/storageClients';
+import { createStorageHandoff } from '../../shared/handoff/handoff';
+import { loadSettings } from '../../shared/settings/settings';
+import { createStorageClients } from '../../shared/handoff/storageClients';
 import { LEGACY_PATH, keeperPostMeta, relayEnv, signedKeeperHeaders } from './benchWorkspace';
 import { httpPost } from './httpPost';
 import { EVENTS_PER_POST } from './keeperEvents';

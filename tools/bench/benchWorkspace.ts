@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { EnvelopeMeta } from '../../shared/queueEnvelope';
-import { sharedKeyAuthorization } from '../../shared/sharedKey';
+import type { EnvelopeMeta } from '../../shared/handoff/queueEnvelope';
+import { sharedKeyAuthorization } from '../../shared/ingest/sharedKey';
 
 /**
  * The bench's own workspace: a throw-away id and fresh random keys, so the bench never depends on (or prints)

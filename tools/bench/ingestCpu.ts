@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { HttpRequest, InvocationContext } from '@azure/functions';
-import { createStorageHandoff } from '../../shared/handoff';
-import { bodyToValues } from '../../shared/jsonBody';
-import { createLegacyLogsHandler } from '../../shared/legacyIngest';
-import { validateRecords } from '../../shared/recordValidation';
-import { loadSettings } from '../../shared/settings';
+import { createStorageHandoff } from '../../shared/handoff/handoff';
+import { bodyToValues } from '../../shared/ingest/jsonBody';
+import { createLegacyLogsHandler } from '../../shared/ingest/legacyIngest';
+import { validateRecords } from '../../shared/ingest/recordValidation';
+import { loadSettings } from '../../shared/settings/settings';
 import { LEGACY_PATH, PRIMARY_KEY, keeperPostMeta, relayEnv, signedKeeperHeaders } from './benchWorkspace';
 import { EVENTS_PER_POST } from './keeperEvents';
 import { memoryStorage } from './memoryStorage';

@@ -1,4 +1,4 @@
-import type { StorageClients } from '../../shared/storageClients';
+import type { StorageClients } from '../../shared/handoff/storageClients';
 
 /**
  * Stand-ins for the queue and container clients with only the methods createStorageHandoff calls, so the real

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { eventId } from '../../shared/eventId';
-import { createStorageHandoff } from '../../shared/handoff';
-import { bodyToValues } from '../../shared/jsonBody';
-import { KEEPER_LOG_TYPE, validateRecords } from '../../shared/recordValidation';
-import { createStorageClients } from '../../shared/storageClients';
+import { eventId } from '../../shared/mapping/eventId';
+import { createStorageHandoff } from '../../shared/handoff/handoff';
+import { bodyToValues } from '../../shared/ingest/jsonBody';
+import { KEEPER_LOG_TYPE, validateRecords } from '../../shared/ingest/recordValidation';
+import { createStorageClients } from '../../shared/handoff/storageClients';
 
 /**
  * The backlog: Keeper posts turned into queue messages by the relay's own hand-off, with the meta the legacy door
- * (shared/legacyIngest.ts) gives them, so the worker drains exactly what the HTTP door would have written —
+ * (shared/ingest/legacyIngest.ts) gives them, so the worker drains exactly what the HTTP door would have written —
  * Brotli-compressed inline envelopes — without paying for HTTP and signatures in the bench.
  */
 

@@ -1,4 +1,4 @@
-import type { BatcherStats } from '../../shared/uploadBatcher';
+import type { BatcherStats } from '../../shared/delivery/uploadBatcher';
 
 /** Messages between the bench and its delivery worker child (over the fork IPC channel). */
 export type WorkerCommand = { type: 'go' };

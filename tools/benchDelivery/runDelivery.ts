@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { QueueServiceClient } from '@azure/storage-queue';
-import { poisonQueueName } from '../../shared/poisonMessage';
-import { STREAMS } from '../../shared/streamSchemas';
+import { poisonQueueName } from '../../shared/handoff/poisonMessage';
+import { STREAMS } from '../../shared/mapping/streamSchemas';
 import type { EmulatorStats } from '../logsIngestionEmulator';
 import { enqueueBacklog, type Backlog } from './backlog';
 import { startEmulatorChild } from './emulatorProcess';

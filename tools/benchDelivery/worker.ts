@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { deliverMessage } from '../../shared/deliverMessage';
-import { createDeliveryDeps } from '../../shared/deliveryRuntime';
-import { loadDeliverySettings } from '../../shared/deliverySettings';
-import { createUploadFn } from '../../shared/ingestionClient';
-import { createUploadBatcher, type BatcherOptions } from '../../shared/uploadBatcher';
+import { deliverMessage } from '../../shared/delivery/deliverMessage';
+import { createDeliveryDeps } from '../../shared/delivery/deliveryRuntime';
+import { loadDeliverySettings } from '../../shared/delivery/deliverySettings';
+import { createUploadFn } from '../../shared/delivery/ingestionClient';
+import { createUploadBatcher, type BatcherOptions } from '../../shared/delivery/uploadBatcher';
 import { hostQueueSettings, startQueueTrigger, type HostQueueSettings } from '../localQueueTrigger';
 import type { WorkerCommand, WorkerReport } from './protocol';
 

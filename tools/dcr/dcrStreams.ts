@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { type StreamDeclaration, type TableColumnType, streamSchemaSchema } from '../../shared/streamSchemas';
+import { type StreamDeclaration, type TableColumnType, streamSchemaSchema } from '../../shared/mapping/streamSchemas';
 import { castFor, tableTypeOf } from './typeCasts';
 
 /**

@@ -1,4 +1,4 @@
-import type { ColumnType as StreamColumnType, TableColumnType } from '../../shared/streamSchemas';
+import type { ColumnType as StreamColumnType, TableColumnType } from '../../shared/mapping/streamSchemas';
 
 /**
  * The table type a stream column lands as when the transform does not convert it. Stream and table types share

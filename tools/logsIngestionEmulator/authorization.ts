@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { readDevelopmentToken } from '../../shared/developmentCredential';
+import { readDevelopmentToken } from '../../shared/delivery/developmentCredential';
 
 export type AuthResult = { ok: true } | { ok: false; message: string };
 
@@ -9,7 +9,7 @@ function normaliseAudience(audience: string): string {
 }
 
 /**
- * The service's token check, on the development token format (shared/developmentCredential.ts): present, a bearer
+ * The service's token check, on the development token format (shared/delivery/developmentCredential.ts): present, a bearer
  * token, for the configured audience (so a relay configured for the wrong cloud fails locally too), not expired.
  */
 export function checkAuthorization(headers: IncomingHttpHeaders, audience: string, now: number): AuthResult {

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadStreamSchema, type ColumnType, type StreamDeclaration } from '../../shared/streamSchemas';
+import { loadStreamSchema, type ColumnType, type StreamDeclaration } from '../../shared/mapping/streamSchemas';
 
 /** A declared column: the stream's name and type, and the table's type when it differs (guid). */
 export interface DeclaredColumn {

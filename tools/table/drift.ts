@@ -1,8 +1,8 @@
-import type { RecordObject } from '../../shared/recordRules';
-import type { StreamDeclaration } from '../../shared/streamSchemas';
+import type { RecordObject } from '../../shared/ingest/recordRules';
+import type { StreamDeclaration } from '../../shared/mapping/streamSchemas';
 import type { DeclaredColumn } from './declaration';
 import { inferColumns, MAX_COLUMNS, type InferredColumn } from './inferSchema';
-import { parseRecordText } from '../../shared/recordText';
+import { parseRecordText } from '../../shared/mapping/recordText';
 
 const SUFFIXED = /_[sdbtg]$/;
 

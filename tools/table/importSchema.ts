@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ColumnType } from '../../shared/streamSchemas';
+import type { ColumnType } from '../../shared/mapping/streamSchemas';
 import type { DeclaredColumn } from './declaration';
 
 /**

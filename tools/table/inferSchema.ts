@@ -1,5 +1,5 @@
-import { legacyBaseName, legacyColumn, legacySuffix, MAX_COLUMN_NAME_LENGTH } from '../../shared/legacyColumnTyping';
-import type { RecordObject } from '../../shared/recordRules';
+import { legacyBaseName, legacyColumn, legacySuffix, MAX_COLUMN_NAME_LENGTH } from '../../shared/mapping/legacyColumnTyping';
+import type { RecordObject } from '../../shared/ingest/recordRules';
 import type { DeclaredColumn } from './declaration';
 
 /** The Logs Ingestion API's (and the retired API's) column limit per table. */

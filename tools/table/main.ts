@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadStreamSchema, defaultStreamsDir, type StreamDeclaration } from '../../shared/streamSchemas';
+import { loadStreamSchema, defaultStreamsDir, type StreamDeclaration } from '../../shared/mapping/streamSchemas';
 import { buildDeclaration, declarationText, writeDeclaration } from './declaration';
 import { findDrift, withColumns } from './drift';
 import { importTableSchema } from './importSchema';

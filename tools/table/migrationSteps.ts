@@ -1,4 +1,4 @@
-import type { StreamDeclaration } from '../../shared/streamSchemas';
+import type { StreamDeclaration } from '../../shared/mapping/streamSchemas';
 import { tableTypeOf } from './declaration';
 
 /** The custom columns of a declaration as `az monitor log-analytics workspace table update --columns` takes them. */

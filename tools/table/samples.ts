@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { RecordObject } from '../../shared/recordRules';
-import { parseRecordText } from '../../shared/recordText';
-import { recordTexts } from '../../shared/recordTexts';
+import type { RecordObject } from '../../shared/ingest/recordRules';
+import { parseRecordText } from '../../shared/mapping/recordText';
+import { recordTexts } from '../../shared/mapping/recordTexts';
 
 /** Records from a JSON array, a single JSON object, or NDJSON (one record a line); numbers kept as sent. */
 export function readSamples(file: string): RecordObject[] {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sharedKeyAuthorization } from '../../shared/sharedKey';
+import { sharedKeyAuthorization } from '../../shared/ingest/sharedKey';
 import type { StepResult } from './report';
 
 /** The probe event: one record, Log-Type RelayVerify, carrying an id the later steps look for. */

@@ -1,7 +1,0 @@
-import type { Envelope } from './queueEnvelope';
-
-/** What a mapper knows about the request a record came in. */
-export interface RecordContext {
-  envelope: Envelope;
-  receivedAt: Date;
-}
