@@ -210,9 +210,9 @@ describe('the catch-all never cuts or stringifies a record', () => {
 });
 
 describe('Keeper events on the same mechanism', () => {
-  it('lands an event with 100 attributes of 2,000 characters whole in both Keeper tables, and a 64-bit enterprise_id', SLOW, async () => {
+  it('lands an event with 200 attributes of 2,000 characters whole in both Keeper tables, and a 64-bit enterprise_id', SLOW, async () => {
     const run = randomUUID();
-    const attributes = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`attr${i}`, `${i}`.padEnd(2000, 'k')]));
+    const attributes = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`attr${i}`, `${i}`.padEnd(2000, 'k')]));
     const event = { ...keeperPushEvents[0]!, enterprise_id: 5_000_000_000, run, ...attributes };
     await post([json(event)], 'Keeper');
     const sentinel = await eventually(async () => {
