@@ -1,7 +1,8 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { listPoison, redrive, type PoisonEntry, type PoisonSelection, type RedriveReport } from '../shared/handoff/redrive';
-import { cliStorage, storageHint } from './cliStorage';
+import { cliStorage } from './cliStorage';
+import { runCli, UsageError } from './cliMain';
 
 const HELP = `npm run redrive -- [options]
 
@@ -43,7 +44,6 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-class UsageError extends Error {}
 
 function parse(argv: string[]) {
   let values;
@@ -136,17 +136,4 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   return 0;
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => (process.exitCode = code),
-    (error: unknown) => {
-      if (error instanceof UsageError) {
-        console.error(`redrive: ${error.message}\nSee: npm run redrive -- --help`);
-        process.exitCode = 2;
-        return;
-      }
-      console.error(`redrive failed: ${storageHint(error)}`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runCli('redrive', main);

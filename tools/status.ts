@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { checkHealth, type HealthReport } from '../shared/operations/health';
-import { cliStorage, storageHint } from './cliStorage';
+import { cliStorage } from './cliStorage';
+import { runCli, UsageError } from './cliMain';
 
 const HELP = `npm run status -- [options]
 
@@ -32,7 +33,6 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-class UsageError extends Error {}
 
 const n = (v: number | undefined) => (v === undefined ? '?' : v.toLocaleString('en-US'));
 
@@ -113,17 +113,4 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => (process.exitCode = code),
-    (error: unknown) => {
-      if (error instanceof UsageError) {
-        console.error(`status: ${error.message}\nSee: npm run status -- --help`);
-        process.exitCode = 2;
-        return;
-      }
-      console.error(`status failed: ${storageHint(error)}`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runCli('status', main);
