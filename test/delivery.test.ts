@@ -95,6 +95,22 @@ describe('delivery end to end: HTTP → Azurite queue → queue trigger → Logs
     expect((await listPoison(relayRuntime().storage)).total).toBe(0);
   });
 
+  it('poisons a message whose payload does not decompress at once, with the reason, without burning retries', async () => {
+    const { storage } = relayRuntime();
+    const envelope = testEnvelope(relay.workspaceId, { payload: { kind: 'inline', encoding: 'br-base64', format: 'json', data: 'AAAA' } });
+    await storage.queue.sendMessage(JSON.stringify(envelope), { messageTimeToLive: -1 });
+    const poisoned = await eventually(async () => {
+      const list = await listPoison(storage);
+      const entry = list.entries.find((e) => e.requestId === envelope.requestId);
+      expect(entry).toBeDefined();
+      return entry!;
+    });
+    expect(poisoned.reason).toMatch(/^the payload does not decompress \(unexpected end of file\)/);
+    // The relay's own reason (the host's would be generic after maxDequeueCount attempts); then leave poison empty.
+    const raw = (await storage.poisonQueue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 1 })).receivedMessageItems.find((m) => m.messageText.includes(envelope.requestId))!;
+    await storage.poisonQueue.deleteMessage(raw.messageId, raw.popReceipt);
+  });
+
   it('poisons a message whose claim-check blob is missing, keeps the reason, and redrives it once fixed', async () => {
     const { storage } = relayRuntime();
     const marker = randomUUID();

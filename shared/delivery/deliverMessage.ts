@@ -7,7 +7,7 @@ import type { PoisonMessage } from '../handoff/poisonMessage';
 import type { RelayCounters } from '../operations/relayCounters';
 import { isNewDrift } from '../operations/driftReport';
 import { readEnvelope, type Envelope } from '../handoff/queueEnvelope';
-import { decompressedChunks, recordSlices } from '../handoff/recordSlices';
+import { decompressedChunks, isCorruptPayload, recordSlices } from '../handoff/recordSlices';
 import { BodyStructureError } from '../ingest/recordSplitter';
 import type { StorageClients } from '../handoff/storageClients';
 import type { UploadBatcher } from './uploadBatcher';
@@ -171,7 +171,9 @@ async function streamRecords(envelope: Envelope, skip: number, deps: DeliveryDep
     failure ??=
       error instanceof BodyStructureError || error instanceof SyntaxError
         ? new PermanentMessageError(`the payload is not the JSON the door accepted: ${error.message}`)
-        : error;
+        : isCorruptPayload(error)
+          ? new PermanentMessageError(`the payload does not decompress (${(error as Error).message}): not what the door wrote`)
+          : error;
   } finally {
     chunks?.destroy();
   }

@@ -22,6 +22,16 @@ export interface RecordSlice {
 }
 
 /** Decompresses a Brotli stream (a blob download) or buffer (an inline message) chunk by chunk. */
+/**
+ * True for an error the decompressor raised about the bytes themselves (not a failed read of them): zlib's codes
+ * (`Z_BUF_ERROR`, `Z_DATA_ERROR`, …) and Brotli's decoder codes (`ERR__ERROR_FORMAT_…`, `ERR_BROTLI_…`). Such a payload
+ * never decompresses, however often it is retried.
+ */
+export function isCorruptPayload(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR__ERROR') || code.startsWith('ERR_BROTLI'));
+}
+
 export function decompressedChunks(source: Readable | Buffer): Readable {
   const brotli = createBrotliDecompress();
   if (Buffer.isBuffer(source)) brotli.end(source);
