@@ -109,9 +109,22 @@ export function loadStreamDeclarations(dir = defaultStreamsDir()): StreamSchema[
         throw new Error(`${path.join(dir, name)} is not a valid stream declaration: ${error instanceof z.ZodError ? z.prettifyError(error) : String(error)}`);
       }
     });
+    refuseDuplicates(files, schemas, dir);
     loaded.set(dir, schemas);
   }
   return schemas;
+}
+
+/** Two files for one stream or table would send every record twice: refuse at start-up, naming both files. */
+function refuseDuplicates(files: readonly string[], schemas: readonly StreamSchema[], dir: string): void {
+  for (const key of ['stream', 'table'] as const) {
+    const seen = new Map<string, string>();
+    schemas.forEach((schema, i) => {
+      const other = seen.get(schema[key]);
+      if (other) throw new Error(`${path.join(dir, files[i]!)} declares ${key} ${schema[key]}, which ${other} declares already: keep one of them`);
+      seen.set(schema[key], files[i]!);
+    });
+  }
 }
 
 /** The declared legacy tables that receive a Log-Type. */
