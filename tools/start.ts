@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startAzurite } from './azurite';
-import { STREAMS } from '../shared/mapping/streamSchemas';
+import { loadStreamDeclarations, STREAMS } from '../shared/mapping/streamSchemas';
 import { checkHealth } from '../shared/operations/health';
 import { relayCounters, type CounterEvent } from '../shared/operations/relayCounters';
 import { relayRuntime } from '../shared/settings/relayRuntime';
@@ -112,7 +112,10 @@ async function run(root: string, args: { verbose?: boolean; https?: boolean; 'ht
     port: Number(emulatorUrl.port || 443),
     dataDir,
     certDir: path.join(root, '.local', 'emulator', 'certs'),
-    dcrs: { [dcr]: Object.values(STREAMS).map((s) => s.stream) },
+    streamsDir: process.env.RELAY_STREAMS_DIR || undefined,
+    // Every declared stream, as `azd provision` would put in the relay's DCR: a table added with `npm run table`
+    // delivers locally too.
+    dcrs: { [dcr]: loadStreamDeclarations(process.env.RELAY_STREAMS_DIR || undefined).map((s) => s.stream) },
   });
   stops.push(emulator.close);
   process.env.RELAY_INGESTION_CA_FILE = path.resolve(root, process.env.RELAY_INGESTION_CA_FILE ?? emulator.caFile);
