@@ -55,7 +55,8 @@ function isNotFound(error: unknown): boolean {
 
 function driftLine(envelope: Envelope, stream: string, undeclared: Map<string, number>): string | undefined {
   if (undeclared.size === 0) return undefined;
-  const top = [...undeclared.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([name, n]) => `${name} ${n}`);
+  // A sender chooses these names: anything beyond printable ASCII is shown JSON-escaped, so no name forges a log line.
+  const top = [...undeclared.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([name, n]) => `${/^[\x21-\x7e]+$/.test(name) ? name : JSON.stringify(name)} ${n}`);
   return `relay: schema drift: Log-Type ${envelope.logType} → ${stream}: ${undeclared.size} properties without a column, kept in the dynamic column (${top.join(', ')}${undeclared.size > 10 ? ', …' : ''})`;
 }
 
