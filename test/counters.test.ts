@@ -64,6 +64,9 @@ describe('summary line and log once', () => {
     );
     const now = counters.snapshot();
     expect(summaryLine(now, now, 5, { queued: 0, poison: 0 })).toBeUndefined();
+    // Poison that just sits there while nothing flows: said once, when it changes, not every period.
+    expect(summaryLine(now, now, 5, { queued: 0, poison: 2 }, { queued: 0, poison: 0 })).toMatch(/0 queued, 2 poison$/);
+    expect(summaryLine(now, now, 5, { queued: 0, poison: 2 }, { queued: 0, poison: 2 })).toBeUndefined();
   });
 
   it('logs drift once per Log-Type, stream and property set, and an error once per window', () => {

@@ -121,11 +121,21 @@ function reportTallies(envelope: Envelope, routes: Route[], tallies: RouteTally[
     const drift = driftLine(envelope, route.target.stream, undeclared);
     // Once per Log-Type and new property set; the periodic summary counts the rest.
     if (drift && isNewDrift(envelope.logType, route.target.stream, undeclared.keys())) deps.log(drift);
-    for (const [property, count] of undeclared) {
+    for (const [property, count] of driftDimensions(undeclared)) {
       deps.counters?.count('schemaDrift', count, { logType: envelope.logType, stream: route.target.stream, property });
     }
     if (truncatedRows > 0) deps.log(`relay: ${truncatedRows} rows of request ${envelope.requestId} had column values over the 64 KB field limit: cut, flagged, originals kept in the overflow value`);
   });
+}
+
+/** Per message, the metric's `property` dimension names the 20 commonest properties and sums the rest as `(other)`. */
+const DRIFT_DIMENSION_NAMES = 20;
+
+/** A sender inventing names cannot inflate the metric's cardinality (each dimension value is a series). */
+function driftDimensions(undeclared: ReadonlyMap<string, number>): Array<[string, number]> {
+  const sorted = [...undeclared.entries()].sort((a, b) => b[1] - a[1]);
+  const rest = sorted.slice(DRIFT_DIMENSION_NAMES).reduce((sum, [, n]) => sum + n, 0);
+  return rest > 0 ? [...sorted.slice(0, DRIFT_DIMENSION_NAMES), ['(other)', rest]] : sorted;
 }
 
 interface Progress {

@@ -19,11 +19,19 @@ function delta(prev: CounterSnapshot | undefined, next: CounterSnapshot, key: Me
  * `relay: last 5 s: accepted 12 requests (3,000 records), refused 1 (InvalidAuthorization 1), delivered 3,000 rows,
  * deferred 0, poisoned 0, drift 40 values without a column; backlog 8 queued (oldest 3 s), 0 poison`. Undefined when nothing happened.
  */
-export function summaryLine(prev: CounterSnapshot | undefined, next: CounterSnapshot, periodSeconds: number, backlog?: BacklogFigures): string | undefined {
+export function summaryLine(
+  prev: CounterSnapshot | undefined,
+  next: CounterSnapshot,
+  periodSeconds: number,
+  backlog?: BacklogFigures,
+  prevBacklog?: BacklogFigures,
+): string | undefined {
   const d = (key: MetricKey) => delta(prev, next, key);
   const moved = ['requestsAccepted', 'requestsRefused', 'rowsDelivered', 'messagesDeferred', 'messagesPoisoned', 'schemaDrift'].some((k) => d(k as MetricKey) !== 0);
   const waiting = (backlog?.queued ?? 0) > 0 || (backlog?.poison ?? 0) > 0;
-  if (!moved && !waiting) return undefined;
+  // A backlog or poison that just sits there is said once, not every period.
+  const backlogChanged = backlog?.queued !== prevBacklog?.queued || backlog?.poison !== prevBacklog?.poison;
+  if (!moved && !(waiting && backlogChanged)) return undefined;
   const codes = Object.entries(next.refusedByCode)
     .map(([code, count]) => [code, count - (prev?.refusedByCode[code] ?? 0)] as const)
     .filter(([, count]) => count > 0)
@@ -43,7 +51,8 @@ export function summaryLine(prev: CounterSnapshot | undefined, next: CounterSnap
 }
 
 /**
- * Logs `summaryLine` every `everyMs` while something happens (and while a backlog waits, when `backlog` is given).
+ * Logs `summaryLine` every `everyMs` while something happens (and when a waiting backlog changes, when `backlog` is
+ * given).
  * Returns the stop function; the timer never keeps the process alive.
  */
 export function startSummaryLog(
@@ -53,6 +62,7 @@ export function startSummaryLog(
   backlog?: () => Promise<BacklogFigures>,
 ): () => void {
   let prev = counters.snapshot();
+  let prevFigures: BacklogFigures | undefined;
   let busy = false;
   const timer = setInterval(() => {
     if (busy) return;
@@ -60,8 +70,9 @@ export function startSummaryLog(
     void (async () => {
       const figures = backlog ? await backlog().catch(() => ({}) as BacklogFigures) : undefined;
       const next = counters.snapshot();
-      const line = summaryLine(prev, next, Math.round(everyMs / 1000), figures);
+      const line = summaryLine(prev, next, Math.round(everyMs / 1000), figures, prevFigures);
       prev = next;
+      prevFigures = figures;
       if (line) log(line);
     })().finally(() => (busy = false));
   }, everyMs);
