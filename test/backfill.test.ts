@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STREAMS } from '../shared/mapping/streamSchemas';
+import { exitCode } from '../tools/backfill';
 import { runBackfill, type BackfillOptions } from '../tools/backfillRun';
 import { writeSampleExport, type SampleFormat } from '../tools/backfillSampleExports';
 import { startLocalRunner, type LocalRunner } from '../tools/localRunner';
@@ -219,6 +220,8 @@ describe('backfill resilience', () => {
     expect(summary.files[0]).toMatchObject({ status: 'failed', error: 'line 3: the file ends inside the array (no closing "]")' });
     expect(summary.sent).toBe(2);
     expect(summary.days).toEqual({ '2026-09-14': 2 });
+    // The file is not complete: the command must not exit 0 (nor 2, which says only events were refused).
+    expect(exitCode(summary, false)).toBe(1);
   });
 
   it('dry run counts per day within --since/--until and sends nothing', async () => {

@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jsonElements } from '../tools/backfillJsonSplitter';
 import { backoffMs, retryAfterMs } from '../tools/backfillSender';
@@ -62,5 +66,32 @@ describe('progress output', () => {
     bar.finish({ eventsSent: 10, eventsRefused: 0, bytesDone: 1e6, bytesTotal: 4e6 });
     expect(drawn[0]).toMatch(/^\r\[######-{18}\] {2}25% {2}10 events {2}1\.0\/4\.0 MB/);
     expect(drawn.at(-1)).toBe('\n');
+  });
+});
+
+describe('npm run backfill exit status', () => {
+  const cli = path.join(__dirname, '..', 'dist', 'tools', 'backfill.js');
+  const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+
+  it('is 1 when a file fails, also with --dry-run, and 0 when every file is read', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'backfill-exit-'));
+    const good = path.join(dir, 'a-good.json');
+    const broken = path.join(dir, 'b-broken.json');
+    writeFileSync(good, '[{"audit_event":"login","timestamp":"2026-09-14T10:00:00.000Z"}]');
+    writeFileSync(broken, '[{"audit_event":"login","timestamp":"2026-09-14T10:00:00.000Z"},\n{"audit_event": "x"');
+    const failed = run(dir, '--dry-run');
+    expect(failed.stdout).toContain('files done: 1 of 2');
+    expect(failed.stdout).toMatch(/FAIL .*b-broken\.json/);
+    expect(failed.status).toBe(1);
+    const ok = run(good, '--dry-run');
+    expect(ok.stdout).toContain('files done: 1 of 1');
+    expect(ok.status).toBe(0);
+  });
+
+  it('documents the codes in --help', () => {
+    const help = run('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/1 +a file failed/);
+    expect(help.stdout).toMatch(/2 +all files done, but some events were refused/);
   });
 });

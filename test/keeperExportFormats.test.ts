@@ -120,6 +120,16 @@ describe('the Keeper door over HTTP', () => {
     expect(await queuedEnvelopes(relay.connectionString, relay.queueName)).toHaveLength(0);
   });
 
+  it('refuses a CSV cell with a stray quote with 400 naming its line, and queues nothing', async () => {
+    const response = await post('audit_event,name,timestamp\nlogin,x,1764446400000\nlogin,=HYPERLINK("x"),1764446400000\n', 'text/csv');
+    expect(response.status).toBe(400);
+    const { Error: code, Message: message } = (await response.json()) as { Error: string; Message: string };
+    expect(code).toBe('InvalidDataFormat');
+    expect(message).toMatch(/^CSV line 3: a quote inside a cell that does not start with one/);
+    expect(message).not.toContain('HYPERLINK("x")');
+    expect(await queuedEnvelopes(relay.connectionString, relay.queueName)).toHaveLength(0);
+  });
+
   it('refuses a CSV row without an event type by its record', async () => {
     const response = await post('audit_event,username\nlogin,a\n,b\n', 'text/csv');
     expect(response.status).toBe(400);

@@ -24,7 +24,12 @@ Options:
   --progress-seconds N   seconds between progress lines when not on a terminal (default 10)
   -h, --help             this text
 
-Exit status: 0 all sent, 2 some events refused (listed), 1 stopped (run again to resume), 130 interrupted.`;
+Exit status:
+  0    every event of every file sent (or, with --dry-run, every file read)
+  1    a file failed (it cannot be read to its end: the events before the broken part were sent) or the run
+       stopped before all files were done (run again to resume)
+  2    all files done, but some events were refused (listed; fix them and send those lines as a new file)
+  130  interrupted (Ctrl-C)`;
 
 function parseTime(flag: string, value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
@@ -69,9 +74,14 @@ export function formatSummary(summary: BackfillSummary): string {
   return lines.join('\n');
 }
 
+/**
+ * The exit status: 130 interrupted; 1 stopped, or a file failed or was left unfinished (its events are not all
+ * sent; a dry run too, since the real run would fail the same way); 2 every file done but some events refused;
+ * 0 all sent. A failed file outranks refused events: a script checking the status must not take it for complete.
+ */
 export function exitCode(summary: BackfillSummary, interrupted: boolean): number {
   if (interrupted) return 130;
-  if (summary.stopReason) return 1;
+  if (summary.stopReason || summary.files.some((f) => f.status !== 'done')) return 1;
   return summary.refused > 0 ? 2 : 0;
 }
 

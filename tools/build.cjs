@@ -1,5 +1,5 @@
 // The build every npm script runs first (plain CommonJS: it runs before anything is compiled, on any Node):
-// 1. Node.js 22 or later, or one clear line;
+// 1. Node.js 22 or later and the installed packages (npm ci), or one clear line;
 // 2. dist/ files whose source is gone are removed (a deleted function must not keep serving locally, or ship);
 // 3. tsc only when a source changed since the last build (else "up to date" in milliseconds), and then
 //    incrementally (dist/.tsbuildinfo). `npm run build` forces the tsc step.
@@ -14,6 +14,14 @@ if (major < 22) {
 }
 
 const root = path.join(__dirname, '..');
+
+// Without node_modules every later step (tsc, then the script itself) dies with a MODULE_NOT_FOUND stack: one line instead.
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const missing = Object.keys(pkg.dependencies ?? {}).filter((name) => !fs.existsSync(path.join(root, 'node_modules', name, 'package.json')));
+if (missing.length > 0) {
+  console.error(`The project's packages are not installed (${missing.length === 1 ? missing[0] : `${missing[0]} and ${missing.length - 1} more`} missing from node_modules/): run npm ci first, then the command again.`);
+  process.exit(1);
+}
 const dist = path.join(root, 'dist');
 const stamp = path.join(dist, '.build-stamp');
 const sourceDirs = ['functions', 'shared', 'tools'];
@@ -56,7 +64,11 @@ if (!force && built >= newest) {
   if (!quiet) console.log('build: up to date');
   process.exit(0);
 }
-const tsc = require.resolve('typescript/bin/tsc', { paths: [root] });
+const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+if (!fs.existsSync(tsc)) {
+  console.error('TypeScript is not installed (the dev dependencies are missing from node_modules/): run npm ci first, then the command again.');
+  process.exit(1);
+}
 const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--incremental', '--tsBuildInfoFile', 'dist/.tsbuildinfo'], { cwd: root, stdio: 'inherit' });
 if (result.status !== 0) process.exit(result.status ?? 1);
 fs.mkdirSync(dist, { recursive: true });

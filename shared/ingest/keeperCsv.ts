@@ -79,15 +79,17 @@ export function keeperCsvRecord(header: readonly string[], cells: readonly strin
 /** The message for a csv-parse error: its kind and line, never the data around it. */
 export function csvErrorText(error: unknown): string {
   // csv-parse's sync and stream builds each carry their own CsvError class: recognise it by its code.
-  const { code, lines: line } = error as { code?: unknown; lines?: number };
-  if (typeof code !== 'string' || !code.startsWith('CSV_')) return 'CSV body could not be read.';
+  // Most codes start with CSV_, but not all (INVALID_OPENING_QUOTE): a CsvError is a code with a line count.
+  const { code, lines: line } = error as { code?: unknown; lines?: unknown };
+  if (typeof code !== 'string' || typeof line !== 'number') return 'CSV body could not be read.';
   const what: Record<string, string> = {
+    INVALID_OPENING_QUOTE: 'a quote inside a cell that does not start with one (quote the whole cell and double the quotes in it)',
     CSV_QUOTE_NOT_CLOSED: 'a quoted cell is never closed',
     CSV_INVALID_CLOSING_QUOTE: 'a closing quote is followed by something other than a comma or line end',
     CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'a closing quote is followed by something other than a comma or line end',
   };
   // csv-parse counts a CR inside quotes as a line too, so the number can run ahead on such files.
-  return `CSV line ${line ?? '?'}: ${what[code] ?? `the row cannot be read (${code})`}.`;
+  return `CSV line ${line}: ${what[code] ?? `the row cannot be read (${code})`}.`;
 }
 
 /** What csv-parse gives per row with `info: true`. */

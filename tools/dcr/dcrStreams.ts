@@ -63,22 +63,33 @@ export function entryFor(source: string, file: StreamDeclaration): DcrStreamEntr
  * Reads every *.json in `streamsDir` (sorted by name) and builds the generated file's content.
  * Throws naming the file and property when a stream file does not parse, or when two files declare one stream or table.
  */
-export function buildDcrStreams(streamsDir: string): DcrStreamsFile {
+export function buildDcrStreams(streamsDir: string, label = 'shared/streams'): DcrStreamsFile {
   const names = readdirSync(streamsDir).filter((n) => n.endsWith('.json')).sort();
   const streams = names.map((name) => {
-    const parsed = streamSchemaSchema.safeParse(JSON.parse(readFileSync(join(streamsDir, name), 'utf8')));
-    if (!parsed.success) throw new Error(`shared/streams/${name}: ${z.prettifyError(parsed.error)}`);
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(join(streamsDir, name), 'utf8'));
+    } catch (error) {
+      throw new Error(`${label}/${name}: not JSON (${(error as Error).message})`);
+    }
+    const parsed = streamSchemaSchema.safeParse(json);
+    if (!parsed.success) throw new Error(`${label}/${name}: ${oneLine(parsed.error)}`);
     return entryFor(name, parsed.data);
   });
   for (const key of ['stream', 'table'] as const) {
     const seen = new Map<string, string>();
     for (const s of streams) {
       const other = seen.get(s[key]);
-      if (other) throw new Error(`shared/streams/${s.source}: ${key} ${s[key]} is also declared by ${other}`);
+      if (other) throw new Error(`${label}/${s.source}: ${key} ${s[key]} is also declared by ${other}`);
       seen.set(s[key], s.source);
     }
   }
   return { $comment: GENERATED_COMMENT, streams };
+}
+
+/** A zod error as one line: each issue with its property path. */
+function oneLine(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(file)'}: ${i.message}`).join('; ');
 }
 
 /** The exact text written to disk, so the staleness test compares bytes. */
