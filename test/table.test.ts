@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,8 @@ import { readSamples } from '../tools/table/samples';
 const SAMPLES = path.join(__dirname, 'samples');
 const cli = path.join(__dirname, '..', 'dist', 'tools', 'table', 'main.js');
 const run = (...args: string[]) => execFileSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+/** A run expected to fail: its exit status and what it printed on stderr. */
+const runFailing = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'relay-table-'));
 
 describe('npm run table -- import', () => {
@@ -85,5 +87,56 @@ describe('npm run table -- drift', () => {
     expect(printed).toMatch(/--columns .*region_s=string ok_s=string retries_d=real relay_event_id_g=guid relay_extra_s=string/);
     const adopted = loadStreamSchema(JSON.parse(readFileSync(declarationFile, 'utf8')));
     expect(adopted.columns.slice(-5).map((c) => c.name)).toEqual(['region_s', 'ok_s', 'retries_d', 'relay_event_id_g', 'relay_extra_s']);
+  });
+});
+
+describe('npm run table: names the door refuses, bad flags, tables declared twice', () => {
+  // Property names the door refuses records for (shared/ingest/recordRules.ts): no column may be proposed for them.
+  const refusedRecord = { tenant: 1, TimeGenerated: 'yesterday', constructor: 'x', level: 'info' };
+
+  it('import reports each column once and labels a column from a refused property as such, not as the service\'s', () => {
+    const schema = JSON.parse(readFileSync(path.join(SAMPLES, 'myapp-classic-table.json'), 'utf8'));
+    schema.schema.columns.push({ name: '__proto___s', type: 'string' }, { name: 'TenantId', type: 'guid' });
+    const imported = importTableSchema(schema);
+    expect(imported.skipped.filter((s) => s.startsWith('TenantId '))).toHaveLength(1);
+    expect(imported.skipped).toContain('__proto___s (from the property "__proto__", which the door refuses: property "__proto__" is not allowed (__proto__); no accepted record fills it)');
+    expect(imported.skipped.find((s) => s.startsWith('__proto___s'))).not.toContain('filled by the service');
+    expect(imported.skipped).toContain('_ResourceId (standard column, filled by the service)');
+  });
+
+  it('infer and drift propose no column for tenant, TimeGenerated or constructor, and say why', () => {
+    const dir = tmp();
+    const samples = path.join(dir, 'refused.ndjson');
+    writeFileSync(samples, `${JSON.stringify(refusedRecord)}\n`);
+    const out = path.join(dir, 'refused-decl.json');
+    const printed = run('infer', samples, '--log-type', 'Refused', '--out', out);
+    expect(printed).toMatch(/REFUSED: "tenant" \(1 records\): the door refuses records with it \(property "tenant" uses the reserved name tenant\)/);
+    expect(printed).toMatch(/REFUSED: "constructor" \(1 records\)/);
+    expect(loadStreamSchema(JSON.parse(readFileSync(out, 'utf8'))).columns.map((c) => c.name)).toEqual(['TimeGenerated', 'level_s', 'relay_event_id_g', 'relay_extra_s']);
+    const drift = findDrift(loadStreamSchema(JSON.parse(readFileSync(path.join(SAMPLES, '..', '..', 'shared', 'streams', 'relayed-logs.json'), 'utf8'))), [{ ...refusedRecord, level: undefined }]);
+    expect(drift.missing.map((c) => c.name)).toEqual([]);
+    expect([...drift.refused.keys()]).toEqual(['tenant', 'TimeGenerated', 'constructor']);
+    const printedDrift = run('drift', out, samples);
+    expect(printedDrift).toMatch(/0 columns missing/);
+    expect(printedDrift).not.toMatch(/TimeGenerated_s|constructor_s|tenant_d/);
+  });
+
+  it('names the flag in one line for a Log-Type or table the declaration cannot hold', () => {
+    const result = runFailing('infer', path.join(SAMPLES, 'myapp-records.ndjson'), '--log-type', '../x', '--out', path.join(tmp(), 'x.json'));
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe('table: --log-type "../x" is not a Log-Type: letters, digits and underscore only, at most 100 characters (as the Log-Type header)');
+    const table = runFailing('import', path.join(SAMPLES, 'myapp-classic-table.json'), '--table', 'My App', '--out', path.join(tmp(), 'x.json'));
+    expect(table.stderr.trim().split('\n')).toHaveLength(1);
+    expect(table.stderr).toMatch(/--table "My App" is not a custom table name/);
+  });
+
+  it('refuses to declare a table another stream file declares, naming it; --force writes anyway', () => {
+    const out = path.join(tmp(), 'keeper.json');
+    const result = runFailing('import', path.join(SAMPLES, 'myapp-classic-table.json'), '--table', 'Keeper_CL', '--out', out);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^table: table Keeper_CL is already declared by shared\/streams\/keeper-legacy-cl\.json; .*--out shared\/streams\/keeper-legacy-cl\.json .*--force/);
+    expect(existsSync(out)).toBe(false);
+    run('import', path.join(SAMPLES, 'myapp-classic-table.json'), '--table', 'Keeper_CL', '--out', out, '--force');
+    expect(loadStreamSchema(JSON.parse(readFileSync(out, 'utf8'))).table).toBe('Keeper_CL');
   });
 });

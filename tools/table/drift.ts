@@ -1,7 +1,7 @@
 import type { RecordObject } from '../../shared/ingest/recordRules';
 import type { StreamDeclaration } from '../../shared/mapping/streamSchemas';
 import type { DeclaredColumn } from './declaration';
-import { inferColumns, MAX_COLUMNS, type InferredColumn } from './inferSchema';
+import { inferColumns, MAX_COLUMNS, type Inference, type InferredColumn } from './inferSchema';
 import { parseRecordText } from '../../shared/mapping/recordText';
 
 const SUFFIXED = /_[sdbtg]$/;
@@ -11,6 +11,8 @@ export interface Drift {
   missing: InferredColumn[];
   /** Properties whose value did not fit its declared column's type (the other suffix is what is missing). */
   conflicts: Map<string, string[]>;
+  /** Properties the door refuses records for: never columns (see inferColumns). */
+  refused: Inference['refused'];
   records: number;
 }
 
@@ -43,7 +45,7 @@ export function findDrift(declaration: StreamDeclaration, samples: Iterable<Reco
     const others = declaration.columns.filter((c) => c.name !== column.name && SUFFIXED.test(c.name) && c.name.slice(0, -2) === column.name.slice(0, -2));
     if (others.length > 0) conflicts.set(column.name, others.map((c) => c.name));
   }
-  return { missing, conflicts, records: inference.records };
+  return { missing, conflicts, refused: inference.refused, records: inference.records };
 }
 
 /** The declaration with the missing columns added before the relay's own columns; throws past 500 columns. */

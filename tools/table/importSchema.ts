@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ColumnType } from '../../shared/mapping/streamSchemas';
 import type { DeclaredColumn } from './declaration';
+import { doorRefusal } from './doorRefusal';
 
 /**
  * A classic table's schema as `az monitor log-analytics workspace table show` prints it (the resource with its
@@ -36,6 +37,11 @@ const TYPES: Record<string, DeclaredColumn['type'] | 'guid'> = {
   dynamic: 'dynamic',
 };
 
+/** Standard columns of a classic table that the service fills. */
+const SERVICE_COLUMNS = new Set(['TenantId', 'Type', 'SourceSystem', 'MG', 'ManagementGroupName', 'RawData']);
+/** A custom column the retired API named with a type suffix. */
+const SUFFIXED = /_[sdbtg]$/;
+
 export interface ImportedTable {
   table: string;
   tableSubType?: string;
@@ -50,8 +56,15 @@ function declaredColumn(name: string, type: string, skipped: string[]): Declared
     skipped.push(`${name} (${type}: not a column type a DCR stream can send)`);
     return undefined;
   }
-  if (name.startsWith('_') || ['TenantId', 'Type', 'SourceSystem', 'MG', 'ManagementGroupName', 'RawData'].includes(name)) {
+  // Hidden columns (_ResourceId, _BilledSize, ...) start with an underscore and a letter; `__proto___s` does not.
+  if (/^_[A-Za-z]/.test(name) || SERVICE_COLUMNS.has(name)) {
     skipped.push(`${name} (filled by the service, not sent)`);
+    return undefined;
+  }
+  const property = SUFFIXED.test(name) ? name.slice(0, -2) : undefined;
+  const refusal = property === undefined ? undefined : doorRefusal(property);
+  if (refusal !== undefined) {
+    skipped.push(`${name} (from the property ${JSON.stringify(property)}, which the door refuses: ${refusal}; no accepted record fills it)`);
     return undefined;
   }
   return mapped === 'guid' ? { name, type: 'string' as ColumnType, tableType: 'guid' } : { name, type: mapped };
@@ -63,8 +76,7 @@ export function importTableSchema(json: unknown, tableName?: string): ImportedTa
   const rows = getschemaRowsSchema.safeParse(json);
   if (rows.success) {
     if (!tableName) throw new Error('getschema rows do not name their table: pass --table <Name>_CL');
-    const columns = rows.data.map((r) => declaredColumn(r.ColumnName, r.ColumnType, skipped)).filter((c): c is DeclaredColumn => c !== undefined);
-    return { table: tableName, columns, skipped };
+    return { table: tableName, ...declaredColumns(rows.data.map((r) => ({ name: r.ColumnName, type: r.ColumnType })), skipped) };
   }
   const az = azShowSchema.safeParse(json);
   const rest = az.success ? undefined : restSchema.safeParse(json);
@@ -74,7 +86,21 @@ export function importTableSchema(json: unknown, tableName?: string): ImportedTa
   }
   // Standard columns of a classic table: only those a sender filled (Computer) are the relay's to write.
   const standard = schema.standardColumns.filter((c) => c.name === 'Computer' || c.name === 'TimeGenerated');
+  // A column can be listed both as standard and as custom (TenantId in some outputs): each is reported once.
+  const custom = schema.columns.filter((c) => !schema.standardColumns.some((s) => s.name === c.name));
   for (const c of schema.standardColumns) if (!standard.includes(c)) skipped.push(`${c.name} (standard column, filled by the service)`);
-  const columns = [...standard, ...schema.columns].map((c) => declaredColumn(c.name, c.type, skipped)).filter((c): c is DeclaredColumn => c !== undefined);
-  return { table: tableName ?? schema.name, tableSubType: schema.tableSubType, columns, skipped };
+  return { table: tableName ?? schema.name, tableSubType: schema.tableSubType, ...declaredColumns([...standard, ...custom], skipped) };
+}
+
+/** Each named column once (the first listing wins), declared or added to `skipped` with why. */
+function declaredColumns(listed: ReadonlyArray<{ name: string; type: string }>, skipped: string[]): { columns: DeclaredColumn[]; skipped: string[] } {
+  const seen = new Set<string>();
+  const columns: DeclaredColumn[] = [];
+  for (const c of listed) {
+    if (seen.has(c.name)) continue;
+    seen.add(c.name);
+    const column = declaredColumn(c.name, c.type, skipped);
+    if (column) columns.push(column);
+  }
+  return { columns, skipped };
 }

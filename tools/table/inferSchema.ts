@@ -1,6 +1,7 @@
 import { legacyBaseName, legacyColumn, legacySuffix, MAX_COLUMN_NAME_LENGTH } from '../../shared/mapping/legacyColumnTyping';
 import type { RecordObject } from '../../shared/ingest/recordRules';
 import type { DeclaredColumn } from './declaration';
+import { doorRefusal } from './doorRefusal';
 
 /** The Logs Ingestion API's (and the retired API's) column limit per table. */
 export const MAX_COLUMNS = 500;
@@ -24,6 +25,8 @@ export interface Inference {
   columns: InferredColumn[];
   /** Properties that cannot become a column (name rules): they land in relay_extra_s. */
   unnameable: Map<string, number>;
+  /** Properties the door refuses records for (reserved or prototype names): no column, the records never land. */
+  refused: Map<string, { count: number; reason: string }>;
   records: number;
 }
 
@@ -34,10 +37,20 @@ export interface Inference {
 export function inferColumns(records: Iterable<RecordObject>): Inference {
   const columns = new Map<string, InferredColumn>();
   const unnameable = new Map<string, number>();
+  const refused = new Map<string, { count: number; reason: string }>();
+  const refusals = new Map<string, string | undefined>();
   let count = 0;
   for (const record of records) {
     count++;
     for (const [property, value] of Object.entries(record)) {
+      if (!refusals.has(property)) refusals.set(property, doorRefusal(property));
+      const reason = refusals.get(property);
+      if (reason !== undefined) {
+        const seen = refused.get(property);
+        if (seen) seen.count++;
+        else refused.set(property, { count: 1, reason });
+        continue;
+      }
       const column = legacyColumn(property, value);
       if (!column) {
         if (legacySuffix(property, value) !== undefined) unnameable.set(property, (unnameable.get(property) ?? 0) + 1);
@@ -48,11 +61,16 @@ export function inferColumns(records: Iterable<RecordObject>): Inference {
       else columns.set(column.column, { ...SUFFIX_TYPES[suffixOf(column.column, property)]!, name: column.column, property, count: 1 });
     }
   }
-  return { columns: [...columns.values()], unnameable, records: count };
+  return { columns: [...columns.values()], unnameable, refused, records: count };
 }
 
 function suffixOf(column: string, property: string): string {
   return property === 'Computer' && column === 'Computer' ? '' : column.slice(-2);
+}
+
+/** The report's lines for properties the door refuses. */
+export function refusedNotes(refused: Inference['refused']): string[] {
+  return [...refused].map(([property, { count, reason }]) => `REFUSED: ${JSON.stringify(property)} (${count} records): the door refuses records with it (${reason}); no column`);
 }
 
 /** Why a property name cannot become a column, for the report. */

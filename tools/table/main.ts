@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { LOG_TYPE_PATTERN } from '../../shared/handoff/queueEnvelope';
 import { loadStreamSchema, defaultStreamsDir, type StreamDeclaration } from '../../shared/mapping/streamSchemas';
 import { buildDeclaration, declarationText, writeDeclaration } from './declaration';
+import { declaredElsewhere } from './declaredElsewhere';
 import { findDrift, withColumns } from './drift';
 import { importTableSchema } from './importSchema';
-import { inferColumns, MAX_COLUMNS, unnameableReason } from './inferSchema';
+import { inferColumns, MAX_COLUMNS, refusedNotes, unnameableReason } from './inferSchema';
 import { azColumns, migrationSteps } from './migrationSteps';
 import { readSamples } from './samples';
 
@@ -20,7 +23,12 @@ const USAGE = `Declared legacy tables (one file per table in shared/streams/):
       --existing: the classic table exists (migrate it in place) rather than a new table the relay creates.
   npm run table -- drift <declaration.json> <samples.json|.ndjson> [--write]
       Lists the properties without a declared column (samples: records, or rows exported from the table with its
-      relay_extra_s column) and prints the column additions; --write adds them to the declaration.`;
+      relay_extra_s column) and prints the column additions; --write adds them to the declaration.
+
+  Properties the door refuses records for (reserved names such as tenant or TimeGenerated, __proto__, constructor)
+  never get a column. import and infer refuse to write a declaration whose stream or table another file in
+  shared/streams/ declares (two declarations make two rows per record): --out <that file> replaces it, --force
+  writes anyway.`;
 
 const options = {
   'log-type': { type: 'string' },
@@ -28,6 +36,7 @@ const options = {
   out: { type: 'string' },
   existing: { type: 'boolean', default: false },
   write: { type: 'boolean', default: false },
+  force: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -41,7 +50,31 @@ function logTypeFor(table: string, flags: Flags): string {
   return flags['log-type'] ?? table.replace(/_CL$/, '');
 }
 
-function report(declaration: StreamDeclaration, file: string, notes: string[]): void {
+/** A flag's value that the declaration could not hold: one line naming the flag (zod's own text is JSON). */
+function checkFlags(flags: Flags): void {
+  const logType = flags['log-type'];
+  if (logType !== undefined && !LOG_TYPE_PATTERN.test(logType)) {
+    throw new Error(`--log-type ${JSON.stringify(logType)} is not a Log-Type: letters, digits and underscore only, at most 100 characters (as the Log-Type header)`);
+  }
+  if (flags.table !== undefined && !/^[A-Za-z0-9_]+_CL$/.test(flags.table)) {
+    throw new Error(`--table ${JSON.stringify(flags.table)} is not a custom table name: letters, digits and underscore, ending in _CL`);
+  }
+}
+
+/** A path as the user would type it: relative to the current folder when inside it. */
+function shown(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') ? file : relative;
+}
+
+function report(declaration: StreamDeclaration, file: string, notes: string[], flags: Flags): void {
+  const other = flags.force ? undefined : declaredElsewhere(declaration, file);
+  if (other) {
+    throw new Error(
+      `${other.what} is already declared by ${shown(other.file)}; a second declaration would make two rows per record. ` +
+        `Pass --out ${shown(other.file)} to replace that file, or --force to write ${shown(file)} anyway.`,
+    );
+  }
   writeDeclaration(file, declaration);
   console.log(`Wrote ${file}: ${declaration.table} (stream ${declaration.stream}) for Log-Type ${declaration.logTypes!.join(', ')}, ${declaration.columns.length} columns:`);
   for (const c of declaration.columns) console.log(`  ${c.name.padEnd(34)} ${c.tableType ?? c.type}`);
@@ -61,7 +94,7 @@ function importCommand(file: string, flags: Flags): void {
   });
   const notes = imported.skipped.length > 0 ? [`Not declared: ${imported.skipped.join('; ')}`] : [];
   if (imported.tableSubType && imported.tableSubType !== 'Classic') notes.push(`Note: the table's subtype is ${imported.tableSubType}, not Classic: skip the migration step if it is DataCollectionRuleBased already.`);
-  report(declaration, flags.out ?? defaultOut(imported.table), notes);
+  report(declaration, flags.out ?? defaultOut(imported.table), notes, flags);
 }
 
 function inferCommand(file: string, flags: Flags): void {
@@ -75,6 +108,7 @@ function inferCommand(file: string, flags: Flags): void {
     notes.push(`LIMIT: ${inference.columns.length} columns, a table holds ${MAX_COLUMNS} (with TimeGenerated and the relay's 2): declared the first ${room} seen; these land in relay_extra_s: ${inference.columns.slice(room).map((c) => c.name).join(', ')}`);
   }
   for (const [property, n] of inference.unnameable) notes.push(`NO COLUMN: ${JSON.stringify(property)} (${n} records) ${unnameableReason(property)}: lands in relay_extra_s`);
+  notes.push(...refusedNotes(inference.refused));
   const declaration = buildDeclaration({
     logType: flags['log-type'],
     table,
@@ -82,13 +116,14 @@ function inferCommand(file: string, flags: Flags): void {
     tableSource: flags.existing ? 'classic' : 'relay',
     description: `Legacy table ${table} (inferred from ${path.basename(file)} with the retired Data Collector API's typing rules): records with Log-Type ${flags['log-type']} become rows with its column names and types. Properties without a declared column go to relay_extra_s as JSON text.`,
   });
-  report(declaration, flags.out ?? defaultOut(table), notes);
+  report(declaration, flags.out ?? defaultOut(table), notes, flags);
 }
 
 function driftCommand(declarationFile: string, samplesFile: string, flags: Flags): void {
   const declaration = loadStreamSchema(JSON.parse(readFileSync(declarationFile, 'utf8')));
   const drift = findDrift(declaration, readSamples(samplesFile));
   console.log(`${declaration.table}, Log-Type ${declaration.logTypes?.join(', ') ?? '-'}: ${drift.missing.length} columns missing, from ${drift.records} records`);
+  for (const note of refusedNotes(drift.refused)) console.log(`  ${note}`);
   if (drift.missing.length === 0) return;
   for (const c of drift.missing) {
     const conflict = drift.conflicts.get(c.name);
@@ -111,6 +146,7 @@ export function main(argv: string[]): void {
   const { values: flags, positionals } = parseArgs({ args: argv, options, allowPositionals: true });
   const [command, ...files] = positionals;
   if (flags.help || !command) return console.log(USAGE);
+  checkFlags(flags);
   if (command === 'import' && files.length === 1) return importCommand(files[0]!, flags);
   if (command === 'infer' && files.length === 1) return inferCommand(files[0]!, flags);
   if (command === 'drift' && files.length === 2) return driftCommand(files[0]!, files[1]!, flags);
@@ -121,7 +157,9 @@ if (require.main === module) {
   try {
     main(process.argv.slice(2));
   } catch (error) {
-    console.error(`table: ${error instanceof Error ? error.message : String(error)}`);
+    // zod's message is its issues as JSON: one line per issue instead, with the property path.
+    const message = error instanceof z.ZodError ? error.issues.map((i) => `${i.path.join('.') || 'declaration'}: ${i.message}`).join('; ') : error instanceof Error ? error.message : String(error);
+    console.error(`table: ${message}`);
     process.exit(1);
   }
 }
