@@ -14,10 +14,11 @@ export interface TestIngestion {
 /**
  * A Logs Ingestion emulator declaring every relay stream on one DCR, and the delivery settings pointing at it.
  * `streamsDir` and `extraStreams`: a declarations folder with more tables, used by both the emulator and the relay.
+ * `dataDir`: where the emulator stores its rows (default a new temporary folder).
  */
-export async function startTestIngestion(options: { streamsDir?: string; extraStreams?: string[] } = {}): Promise<TestIngestion> {
+export async function startTestIngestion(options: { streamsDir?: string; extraStreams?: string[]; dataDir?: string } = {}): Promise<TestIngestion> {
   const emulator = await startLogsIngestionEmulator({
-    dataDir: mkdtempSync(path.join(tmpdir(), 'relay-ingestion-')),
+    dataDir: options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'relay-ingestion-')),
     dcrs: { [TEST_DCR]: [...Object.values(STREAMS).map((s) => s.stream), ...(options.extraStreams ?? [])] },
     ...(options.streamsDir ? { streamsDir: options.streamsDir } : {}),
   });
