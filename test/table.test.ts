@@ -94,12 +94,13 @@ describe('npm run table: names the door refuses, bad flags, tables declared twic
   // Property names the door refuses records for (shared/ingest/recordRules.ts): no column may be proposed for them.
   const refusedRecord = { tenant: 1, TimeGenerated: 'yesterday', constructor: 'x', level: 'info' };
 
-  it('import reports each column once and labels a column from a refused property as such, not as the service\'s', () => {
+  it('import reports each column once and keeps a column from a refused property declared (so the migration drops nothing), saying no new row fills it', () => {
     const schema = JSON.parse(readFileSync(path.join(SAMPLES, 'myapp-classic-table.json'), 'utf8'));
     schema.schema.columns.push({ name: '__proto___s', type: 'string' }, { name: 'TenantId', type: 'guid' });
     const imported = importTableSchema(schema);
     expect(imported.skipped.filter((s) => s.startsWith('TenantId '))).toHaveLength(1);
-    expect(imported.skipped).toContain('__proto___s (from the property "__proto__", which the door refuses: property "__proto__" is not allowed (__proto__); no accepted record fills it)');
+    expect(imported.skipped).toContain('__proto___s kept as declared, but no new row fills it: the door refuses the property "__proto__" (property "__proto__" is not allowed (__proto__))');
+    expect(imported.columns.map((c) => c.name)).toContain('__proto___s');
     expect(imported.skipped.find((s) => s.startsWith('__proto___s'))).not.toContain('filled by the service');
     expect(imported.skipped).toContain('_ResourceId (standard column, filled by the service)');
   });

@@ -64,8 +64,9 @@ function declaredColumn(name: string, type: string, skipped: string[]): Declared
   const property = SUFFIXED.test(name) ? name.slice(0, -2) : undefined;
   const refusal = property === undefined ? undefined : doorRefusal(property);
   if (refusal !== undefined) {
-    skipped.push(`${name} (from the property ${JSON.stringify(property)}, which the door refuses: ${refusal}; no accepted record fills it)`);
-    return undefined;
+    // Kept declared: `table update --columns` replaces the custom columns, so leaving it out would drop the classic
+    // table's column (and hide its past values) although no new record can fill it.
+    skipped.push(`${name} kept as declared, but no new row fills it: the door refuses the property ${JSON.stringify(property)} (${refusal})`);
   }
   return mapped === 'guid' ? { name, type: 'string' as ColumnType, tableType: 'guid' } : { name, type: mapped };
 }
