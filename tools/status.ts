@@ -58,6 +58,7 @@ export function formatReport(report: HealthReport, where: string): string {
       ['Storage', report.storage.reachable ? 'reachable' : `UNREACHABLE (${report.storage.error})`],
       ['Queue', `${report.queue.name}: ${n(report.queue.depth)} waiting${report.queue.oldestMessageAgeSeconds !== undefined ? `, oldest received ${n(Math.round(report.queue.oldestMessageAgeSeconds))} s ago` : ''}`],
       ['Poison', `${report.poison.name}: ${n(report.poison.depth)}`],
+      ['Parked', report.parked ? `${report.parked.count}${report.parked.atLeast ? '+' : ''} waiting for the queue` : 'unknown'],
       ['Delivery lag', report.maxLagSecondsLastHour === undefined ? '-' : `max ${report.maxLagSecondsLastHour.toFixed(1)} s receive-to-upload in the last hour`],
     ]),
     '',

@@ -20,7 +20,8 @@ export interface Checkpoint {
 export const CHECKPOINT_MIN_RECORDS = 5_000;
 
 export function usesCheckpoint(envelope: Envelope): boolean {
-  return envelope.payload.kind === 'blob' || envelope.recordCount >= CHECKPOINT_MIN_RECORDS;
+  // A parked envelope may reach the queue twice (parkedEnvelopes.ts): its checkpoint makes the second copy a no-op.
+  return envelope.payload.kind === 'blob' || envelope.recordCount >= CHECKPOINT_MIN_RECORDS || envelope.parked === true;
 }
 
 function checkpointName(envelope: Pick<Envelope, 'receivedAt' | 'requestId'>): string {

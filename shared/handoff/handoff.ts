@@ -1,6 +1,7 @@
 import { LegacyError } from '../ingest/legacyError';
 import { compressPayload } from './payloadCodec';
 import type { BodyFormat, Envelope, EnvelopeMeta } from './queueEnvelope';
+import { parkEnvelope } from './parkedEnvelopes';
 import type { StorageClients } from './storageClients';
 
 /** A queue message holds at most 64 KiB of text. */
@@ -54,8 +55,15 @@ function isForbidden(error: unknown): boolean {
 export interface HandoffOptions {
   /** See HANDOFF_DEADLINE_MS; 0 tries once. */
   deadlineMs?: number;
+  /**
+   * How much of the deadline the queue gets before a request whose queue write keeps failing (throttled, down) is
+   * parked as a blob instead (parkedEnvelopes.ts); default 60% of the deadline, leaving the rest for the blob write.
+   */
+  queueBudgetMs?: number;
   /** Test seam for the backoff's randomness (0 ≤ r < 1). */
   random?: () => number;
+  /** Called after a successful enqueue once this hand-off has parked a request (the opportunistic sweep). */
+  sweep?: () => Promise<unknown>;
 }
 
 /** Runs `attempt` until it succeeds or the deadline would pass before the next try; the last error is thrown. */
@@ -72,83 +80,157 @@ export async function withinDeadline<T>(attempt: () => Promise<T>, deadlineMs: n
   }
 }
 
+/**
+ * A queue write that failed because the queue is throttled or unreachable (429, 500 ServerBusy/InternalError, 503,
+ * a timeout or a connection error: no HTTP status), as opposed to one it refused for a reason parking would not fix.
+ */
+export function isQueueUnavailable(error: unknown): boolean {
+  const e = error as { statusCode?: number; name?: string };
+  if (e.statusCode === undefined) return true;
+  return e.statusCode === 429 || e.statusCode === 500 || e.statusCode === 503;
+}
+
+/** Marks an error thrown by the queue write (not by preparing the envelope or writing a claim-check blob). */
+class QueueWriteFailed extends Error {
+  constructor(readonly envelope: Envelope, override readonly cause: unknown) {
+    super('queue write failed');
+  }
+}
+
 export function createStorageHandoff(
   clients: StorageClients,
   log: (message: string) => void = () => undefined,
-  { deadlineMs = HANDOFF_DEADLINE_MS, random = Math.random }: HandoffOptions = {},
+  { deadlineMs = HANDOFF_DEADLINE_MS, queueBudgetMs = Math.round(deadlineMs * 0.6), random = Math.random, sweep }: HandoffOptions = {},
 ): Handoff {
-  let ready: Promise<void> | undefined;
+  let queueReady: Promise<void> | undefined;
+  let containerReady: Promise<void> | undefined;
+  /** True once this hand-off parked a request and no sweep has run since: the next successful enqueue sweeps. */
+  let parkedSinceSweep = false;
+  let sweeping: Promise<unknown> | undefined;
 
   // Create the queue and container on first use (Azurite, fresh accounts); Bicep creates them in Azure, where the
-  // identity may lack the right to create and a 403 here only means "already provisioned".
-  function ensureReady(): Promise<void> {
-    ready ??= Promise.all([clients.queue.createIfNotExists(), clients.container.createIfNotExists()]).then(
+  // identity may lack the right to create and a 403 here only means "already provisioned". Separately, so a queue
+  // that is down does not keep the container (and parking) from being ready.
+  function once(create: () => Promise<unknown>, get: () => Promise<void> | undefined, set: (p: Promise<void> | undefined) => void): Promise<void> {
+    const existing = get();
+    if (existing) return existing;
+    const created = create().then(
       () => undefined,
       (error: unknown) => {
         if (isForbidden(error)) return;
-        ready = undefined;
+        set(undefined);
         throw error;
       },
     );
-    return ready;
+    set(created);
+    return created;
+  }
+  const ensureQueue = () => once(() => clients.queue.createIfNotExists(), () => queueReady, (p) => (queueReady = p));
+  const ensureContainer = () => once(() => clients.container.createIfNotExists(), () => containerReady, (p) => (containerReady = p));
+
+  async function send(envelope: Envelope, text = JSON.stringify(envelope)): Promise<void> {
+    try {
+      await ensureQueue();
+      // messageTimeToLive -1: never expire; a delivery outage must not silently drop data.
+      await clients.queue.sendMessage(text, { messageTimeToLive: -1 });
+    } catch (error) {
+      throw new QueueWriteFailed(envelope, error);
+    }
   }
 
-  async function send(text: string): Promise<void> {
-    // messageTimeToLive -1: never expire; a delivery outage must not silently drop data.
-    await clients.queue.sendMessage(text, { messageTimeToLive: -1 });
-  }
-
-  async function sendViaBlob(meta: EnvelopeMeta, compressed: Buffer, format: BodyFormat): Promise<Envelope> {
+  async function uploadClaimCheck(meta: EnvelopeMeta, compressed: Buffer, format: BodyFormat): Promise<Envelope> {
+    await ensureContainer();
     const name = blobName(meta);
-    const blob = clients.container.getBlockBlobClient(name);
-    await blob.uploadData(compressed, {
+    await clients.container.getBlockBlobClient(name).uploadData(compressed, {
       blobHTTPHeaders: { blobContentType: 'application/json', blobContentEncoding: 'br' },
       metadata: { logtype: meta.logType, workspaceid: meta.workspaceId, recordcount: String(meta.recordCount) },
     });
-    const envelope: Envelope = {
-      v: 1,
-      ...meta,
-      payload: { kind: 'blob', encoding: 'br', format, container: clients.container.containerName, blobName: name, bytes: compressed.length },
-    };
-    try {
-      await send(JSON.stringify(envelope));
-    } catch (error) {
-      // The request is refused, so its blob must not linger as an orphan.
-      await blob.deleteIfExists().catch(() => undefined);
-      throw error;
-    }
-    return envelope;
+    return { v: 1, ...meta, payload: { kind: 'blob', encoding: 'br', format, container: clients.container.containerName, blobName: name, bytes: compressed.length } };
   }
 
-  /** One attempt: inline when the compressed body fits a message, else a claim-check blob and a pointer message. */
-  async function store(meta: EnvelopeMeta, body: Buffer, compressed: Buffer, format: BodyFormat): Promise<Envelope> {
-    await ensureReady();
-    if (body.length <= INLINE_ATTEMPT_MAX_BODY) {
-      const envelope: Envelope = { v: 1, ...meta, payload: { kind: 'inline', encoding: 'br-base64', format, data: compressed.toString('base64') } };
-      const text = JSON.stringify(envelope);
-      if (Buffer.byteLength(text) <= MAX_QUEUE_MESSAGE_BYTES) {
-        try {
-          await send(text);
-          return envelope;
-        } catch (error) {
-          if (!isTooLarge(error)) throw error;
-        }
-      }
+  /**
+   * One attempt: inline when the compressed body fits a message, else a claim-check blob (uploaded once, reused by
+   * later attempts) and a pointer message.
+   */
+  function attempts(meta: EnvelopeMeta, body: Buffer, compressed: Buffer, format: BodyFormat) {
+    let claimCheck: Envelope | undefined;
+    let inlineTooLarge = body.length > INLINE_ATTEMPT_MAX_BODY;
+    const inline: Envelope = { v: 1, ...meta, payload: { kind: 'inline', encoding: 'br-base64', format, data: inlineTooLarge ? '-' : compressed.toString('base64') } };
+    if (!inlineTooLarge && Buffer.byteLength(JSON.stringify(inline)) > MAX_QUEUE_MESSAGE_BYTES) inlineTooLarge = true;
+    /** The envelope this request travels in (uploading its claim-check blob first when it needs one). */
+    async function envelope(): Promise<Envelope> {
+      if (!inlineTooLarge) return inline;
+      claimCheck ??= await uploadClaimCheck(meta, compressed, format);
+      return claimCheck;
     }
-    return sendViaBlob(meta, compressed, format);
+    return {
+      async store(): Promise<Envelope> {
+        const current = await envelope();
+        try {
+          await send(current);
+        } catch (error) {
+          if (current.payload.kind !== 'inline' || !(error instanceof QueueWriteFailed) || !isTooLarge(error.cause)) throw error;
+          inlineTooLarge = true;
+          const pointer = await envelope();
+          await send(pointer);
+          return pointer;
+        }
+        return current;
+      },
+      async park(): Promise<Envelope> {
+        const current = await envelope();
+        await ensureContainer();
+        await parkEnvelope(clients.container, current);
+        return current;
+      },
+      /** The request is refused, so its claim-check blob must not linger as an orphan. */
+      async discard(): Promise<void> {
+        if (claimCheck?.payload.kind === 'blob') await clients.container.getBlockBlobClient(claimCheck.payload.blobName).deleteIfExists().catch(() => undefined);
+      },
+    };
+  }
+
+  function sweepSoon(): void {
+    if (!sweep || !parkedSinceSweep || sweeping) return;
+    parkedSinceSweep = false;
+    sweeping = sweep()
+      .catch((error: unknown) => {
+        parkedSinceSweep = true;
+        log(`relay: sweeping parked requests failed: ${describeStorageError(error)} (the timer retries)`);
+      })
+      .finally(() => (sweeping = undefined));
   }
 
   return {
     async enqueue(meta, body, format) {
       const compressed = await compressPayload(body);
+      const request = attempts(meta, body, compressed, format);
+      const startedAt = Date.now();
+      let lastError: unknown;
       try {
-        const { value, tries } = await withinDeadline(() => store(meta, body, compressed, format), deadlineMs, random);
+        const { value, tries } = await withinDeadline(() => request.store(), Math.min(queueBudgetMs, deadlineMs), random);
         if (tries > 1) log(`relay: request ${meta.requestId} stored after ${tries} tries (storage was unavailable)`);
+        sweepSoon();
         return value;
       } catch (error) {
-        log(`relay: storage hand-off failed for request ${meta.requestId}: ${describeStorageError(error)}`);
-        throw storageUnavailable();
+        lastError = error;
       }
+      const queueDown = lastError instanceof QueueWriteFailed && isQueueUnavailable(lastError.cause);
+      const remainingMs = deadlineMs - (Date.now() - startedAt);
+      if (queueDown && remainingMs > 0) {
+        try {
+          const { value } = await withinDeadline(() => request.park(), remainingMs, random);
+          parkedSinceSweep = true;
+          log(`relay: request ${meta.requestId} parked as a blob (queue unavailable: ${describeStorageError((lastError as QueueWriteFailed).cause)}); the sweeper queues it`);
+          return value;
+        } catch (error) {
+          lastError = error;
+        }
+      }
+      await request.discard();
+      const cause = lastError instanceof QueueWriteFailed ? lastError.cause : lastError;
+      log(`relay: storage hand-off failed for request ${meta.requestId}: ${describeStorageError(cause)}`);
+      throw storageUnavailable();
     },
   };
 }

@@ -50,6 +50,11 @@ export const envelopeSchema = z.object({
   recordCount: z.int().positive(),
   /** How many times delivery put the message back for later (configuration or transient errors). */
   deferrals: z.int().nonnegative().optional(),
+  /**
+   * Set when the hand-off parked the envelope as a blob because the queue refused writes (parkedEnvelopes.ts): the
+   * sweeper may send it twice after a crash, so delivery always checkpoints it by request id.
+   */
+  parked: z.literal(true).optional(),
   payload: z.discriminatedUnion('kind', [inlinePayloadSchema, blobPayloadSchema]),
 });
 

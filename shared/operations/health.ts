@@ -1,4 +1,5 @@
 import { mergeDestination, readInstanceStatus } from './instanceStatus';
+import { countParkedEnvelopes } from '../handoff/parkedEnvelopes';
 import { readEnvelope } from '../handoff/queueEnvelope';
 import type { CounterSnapshot, DestinationStatus, RowsPerLogType } from './relayCounters';
 import type { StorageClients } from '../handoff/storageClients';
@@ -28,6 +29,8 @@ export interface HealthReport {
   storage: { reachable: boolean; error?: string };
   queue: { name: string; depth?: number; oldestMessageAgeSeconds?: number };
   poison: { name: string; depth?: number };
+  /** Requests parked as blobs while the queue refused writes, waiting for the sweeper (`atLeast`: counting stopped). */
+  parked?: { count: number; atLeast: boolean };
   destinations: DestinationStatus[];
   rowsLastHour: RowsPerLogType[];
   maxLagSecondsLastHour?: number;
@@ -101,6 +104,11 @@ export async function checkHealth(storage: StorageClients, options: HealthOption
 
   if (report.storage.reachable) {
     try {
+      report.parked = await countParkedEnvelopes(storage.container, abortSignal);
+    } catch {
+      // Unknown rather than a failure: the queue figures above decide reachability.
+    }
+    try {
       const merged = await readInstanceStatus(storage.status, at);
       report.destinations = merged.destinations;
       report.rowsLastHour = merged.rowsLastHour;
@@ -127,6 +135,13 @@ export async function checkHealth(storage: StorageClients, options: HealthOption
   }
   if ((report.poison.depth ?? 0) > 0) {
     report.problems.push({ cause: `${report.poison.depth} message(s) in ${report.poison.name}`, fix: 'npm run redrive lists them with their reasons; fix the cause, then npm run redrive -- --move.', blocksIntake: false });
+  }
+  if ((report.parked?.count ?? 0) > 0) {
+    report.problems.push({
+      cause: `${report.parked!.count}${report.parked!.atLeast ? '+' : ''} request(s) parked as blobs while the queue refused writes`,
+      fix: 'They are kept and the sweepParked timer moves them into the queue each minute; if the count does not fall, check the queue (throttling, network rules, the identity\'s Storage Queue Data Contributor role).',
+      blocksIntake: false,
+    });
   }
   const oldest = report.queue.oldestMessageAgeSeconds;
   if (oldest !== undefined && oldest > maxBacklogAgeSeconds) {

@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { QueueServiceClient } from '@azure/storage-queue';
+import { InvocationContext } from '@azure/functions';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startLocalRunner, type LocalRunner } from '../tools/localRunner';
+import { STREAMS } from '../shared/mapping/streamSchemas';
+import { PARKED_PREFIX, SWEEP_PARKED_SCHEDULE } from '../shared/handoff/parkedEnvelopes';
+import { scheduleSeconds } from '../tools/localTimers';
+import { startTestIngestion, type TestIngestion } from './support/deliveryEnv';
+import { legacyHeaders } from './support/legacyRequest';
+import { queueLength } from './support/queueInspection';
+import { applyEnv, testRelay } from './support/relayEnv';
+
+/**
+ * The queue refuses every write (a proxy in front of Azurite's queue port answers 503 ServerBusy, deterministically,
+ * whatever the timing) while blob storage works: the relay parks each request's envelope as a blob and answers 200;
+ * once the queue is back the sweeper timer moves them into the queue and every event lands, exactly once even when a
+ * crashed sweep had already queued a copy.
+ */
+const relay = testRelay('parked');
+let ingestion: TestIngestion;
+let runner: LocalRunner;
+let proxy: Server;
+let queueDown = true;
+
+/** Forwards to Azurite's queue endpoint, or answers 503 ServerBusy to everything while `queueDown`. */
+function startQueueProxy(target: URL): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (queueDown) {
+      req.resume();
+      res.writeHead(503, { 'x-ms-error-code': 'ServerBusy', 'content-type': 'application/xml' });
+      res.end('<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>The server is busy.</Message></Error>');
+      return;
+    }
+    const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+const queueEndpoint = () => new URL(/QueueEndpoint=([^;]+)/.exec(relay.connectionString)![1]!);
+const container = () => BlobServiceClient.fromConnectionString(relay.connectionString).getContainerClient(relay.containerName);
+
+async function parkedNames(): Promise<string[]> {
+  const names: string[] = [];
+  for await (const item of container().listBlobsFlat({ prefix: PARKED_PREFIX })) names.push(item.name);
+  return names;
+}
+
+async function post(records: object[]): Promise<number> {
+  const body = JSON.stringify(records);
+  const headers = legacyHeaders({ workspaceId: relay.workspaceId, key: relay.primaryKey, body, logType: 'ParkedTest' });
+  return (await fetch(`${runner.url}/api/logs?api-version=2016-04-01`, { method: 'POST', headers, body })).status;
+}
+
+beforeAll(async () => {
+  proxy = await startQueueProxy(queueEndpoint());
+  const viaProxy = relay.connectionString.replace(/QueueEndpoint=http:\/\/[^/;]+/, `QueueEndpoint=http://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
+  ingestion = await startTestIngestion();
+  applyEnv({ ...relay.env, ...ingestion.env, RELAY_STORAGE: viaProxy, RELAY_HEARTBEAT: 'off' });
+  runner = await startLocalRunner({ port: 0 });
+});
+afterAll(async () => {
+  await runner?.close();
+  await ingestion?.emulator.close();
+  await new Promise((r) => proxy?.close(r));
+});
+
+describe('queue unavailable, blob storage working', () => {
+  it('registers the sweeper as a timer the local runner runs', () => {
+    const timer = runner.registrations.timer.find((t) => t.name === 'sweepParked');
+    expect(timer?.schedule).toBe(SWEEP_PARKED_SCHEDULE);
+    expect(scheduleSeconds(SWEEP_PARKED_SCHEDULE)).toBe(60);
+  });
+
+  it('answers 200, parks the envelopes as blobs, and the sweeper delivers every event once', { timeout: 180_000 }, async () => {
+    const run = `parked-${randomBytes(4).toString('hex')}`;
+    const small = Array.from({ length: 5 }, (_, n) => ({ run, n }));
+    // Incompressible text, so the body needs a claim-check blob as well as a parked envelope.
+    const large = Array.from({ length: 20 }, (_, i) => ({ run, n: 100 + i, pad: randomBytes(5_000).toString('hex') }));
+
+    expect(await Promise.all([post(small), post(large)])).toEqual([200, 200]);
+    const parked = await parkedNames();
+    expect(parked).toHaveLength(2);
+    expect(await queueLength(relay.connectionString, relay.queueName)).toBe(0);
+
+    queueDown = false;
+    const health = (await (await fetch(`${runner.url}/api/health`)).json()) as { parked?: { count: number }; problems: Array<{ cause: string }> };
+    expect(health.parked?.count).toBe(2);
+    expect(health.problems.map((p) => p.cause).join('\n')).toMatch(/2 request\(s\) parked/);
+
+    // A sweep that crashed after queueing the small request's envelope but before deleting its blob.
+    const smallBlob = await (async () => {
+      for (const name of parked) {
+        const text = (await container().getBlobClient(name).downloadToBuffer()).toString('utf8');
+        if ((JSON.parse(text) as { recordCount: number }).recordCount === small.length) return text;
+      }
+      throw new Error('no parked envelope for the small request');
+    })();
+    const queue = QueueServiceClient.fromConnectionString(relay.connectionString).getQueueClient(relay.queueName);
+    await queue.createIfNotExists();
+    await queue.sendMessage(smallBlob, { messageTimeToLive: -1 });
+    const delivered = async () => {
+      const rows = await ingestion.emulator.rows(STREAMS.relayedLogs.stream);
+      return rows.map((row) => row.Record as { run?: string; n: number }).filter((r) => r?.run === run).map((r) => r.n);
+    };
+    await vi.waitFor(async () => {
+      expect((await delivered()).sort((a, b) => a - b)).toEqual(small.map((r) => r.n));
+      expect(await queueLength(relay.connectionString, relay.queueName)).toBe(0);
+    }, { timeout: 60_000, interval: 200 });
+
+    // The sweeper, as the timer runs it: both envelopes go to the queue and their blobs are deleted.
+    const sweeper = runner.registrations.timer.find((t) => t.name === 'sweepParked')!;
+    await sweeper.handler({} as never, new InvocationContext({ functionName: 'sweepParked', invocationId: 'test', logHandler: () => undefined }));
+    expect(await parkedNames()).toEqual([]);
+
+    await vi.waitFor(async () => {
+      expect(new Set(await delivered())).toEqual(new Set([...small, ...large].map((r) => r.n)));
+      expect(await queueLength(relay.connectionString, relay.queueName)).toBe(0);
+    }, { timeout: 90_000, interval: 250 });
+    const counts = new Map<number, number>();
+    for (const n of await delivered()) counts.set(n, (counts.get(n) ?? 0) + 1);
+    // The small request reached the queue twice; its checkpoint made the second copy a no-op.
+    expect(small.map((r) => counts.get(r.n))).toEqual(small.map(() => 1));
+  });
+});
