@@ -52,9 +52,9 @@ function toHeaders(req: IncomingMessage): Headers {
 }
 
 /**
- * The route a path names. Repeated slashes count as one, as they reach the deployed app (host.json's routes are
- * matched the same way there: see docs/migration.md): a public Python client has always posted to
- * `//api/logs?api-version=2016-04-01`.
+ * The route a path names. Repeated slashes count as one: a public Python client has always posted to
+ * `//api/logs?api-version=2016-04-01`. The deployed Functions host does not do this (it 404s an empty first segment;
+ * docs/migration.md says what the sources show and what a sender can do), so this is kinder than Azure, on purpose.
  */
 export function routePath(pathname: string): string {
   return pathname.replace(/\/{2,}/g, '/').replace(/\/+$/, '').toLowerCase();
