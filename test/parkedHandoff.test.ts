@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BlobServiceClient } from '@azure/storage-blob';
@@ -7,11 +7,13 @@ import { InvocationContext } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startLocalRunner, type LocalRunner } from '../tools/localRunner';
 import { STREAMS } from '../shared/mapping/streamSchemas';
-import { PARKED_PREFIX, SWEEP_PARKED_SCHEDULE } from '../shared/handoff/parkedEnvelopes';
+import { countParkedEnvelopes, PARKED_PREFIX, SWEEP_PARKED_SCHEDULE, sweepParkedEnvelopes } from '../shared/handoff/parkedEnvelopes';
+import { createStorageHandoff } from '../shared/handoff/handoff';
+import { createStorageClients } from '../shared/handoff/storageClients';
 import { scheduleSeconds } from '../tools/localTimers';
 import { startTestIngestion, type TestIngestion } from './support/deliveryEnv';
 import { legacyHeaders } from './support/legacyRequest';
-import { queueLength } from './support/queueInspection';
+import { clearQueue, queuedEnvelopes, queueLength } from './support/queueInspection';
 import { applyEnv, testRelay } from './support/relayEnv';
 
 /**
@@ -24,15 +26,18 @@ const relay = testRelay('parked');
 let ingestion: TestIngestion;
 let runner: LocalRunner;
 let proxy: Server;
-let queueDown = true;
+let viaProxy: string;
+/** What the queue proxy answers: forwards to Azurite ('up'), or refuses every request with this status. */
+let queueAnswer: 'up' | 503 | 403 = 503;
 
-/** Forwards to Azurite's queue endpoint, or answers 503 ServerBusy to everything while `queueDown`. */
+/** Forwards to Azurite's queue endpoint, or refuses everything (503 ServerBusy, 403 AuthorizationFailure). */
 function startQueueProxy(target: URL): Promise<Server> {
   const server = createServer((req, res) => {
-    if (queueDown) {
+    if (queueAnswer !== 'up') {
       req.resume();
-      res.writeHead(503, { 'x-ms-error-code': 'ServerBusy', 'content-type': 'application/xml' });
-      res.end('<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>The server is busy.</Message></Error>');
+      const code = queueAnswer === 503 ? 'ServerBusy' : 'AuthorizationFailure';
+      res.writeHead(queueAnswer, { 'x-ms-error-code': code, 'content-type': 'application/xml' });
+      res.end(`<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>refused by the test proxy</Message></Error>`);
       return;
     }
     const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
@@ -46,11 +51,11 @@ function startQueueProxy(target: URL): Promise<Server> {
 }
 
 const queueEndpoint = () => new URL(/QueueEndpoint=([^;]+)/.exec(relay.connectionString)![1]!);
-const container = () => BlobServiceClient.fromConnectionString(relay.connectionString).getContainerClient(relay.containerName);
+const container = (name = relay.containerName) => BlobServiceClient.fromConnectionString(relay.connectionString).getContainerClient(name);
 
-async function parkedNames(): Promise<string[]> {
+async function parkedNames(containerName = relay.containerName): Promise<string[]> {
   const names: string[] = [];
-  for await (const item of container().listBlobsFlat({ prefix: PARKED_PREFIX })) names.push(item.name);
+  for await (const item of container(containerName).listBlobsFlat({ prefix: PARKED_PREFIX })) names.push(item.name);
   return names;
 }
 
@@ -62,10 +67,11 @@ async function post(records: object[]): Promise<number> {
 
 beforeAll(async () => {
   proxy = await startQueueProxy(queueEndpoint());
-  const viaProxy = relay.connectionString.replace(/QueueEndpoint=http:\/\/[^/;]+/, `QueueEndpoint=http://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
+  viaProxy = relay.connectionString.replace(/QueueEndpoint=http:\/\/[^/;]+/, `QueueEndpoint=http://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
   ingestion = await startTestIngestion();
   applyEnv({ ...relay.env, ...ingestion.env, RELAY_STORAGE: viaProxy, RELAY_HEARTBEAT: 'off' });
-  runner = await startLocalRunner({ port: 0 });
+  // Timers off: the test runs the sweeper itself, so no timer tick races the duplicate it stages.
+  runner = await startLocalRunner({ port: 0, timers: false });
 });
 afterAll(async () => {
   await runner?.close();
@@ -91,7 +97,7 @@ describe('queue unavailable, blob storage working', () => {
     expect(parked).toHaveLength(2);
     expect(await queueLength(relay.connectionString, relay.queueName)).toBe(0);
 
-    queueDown = false;
+    queueAnswer = 'up';
     const health = (await (await fetch(`${runner.url}/api/health`)).json()) as { parked?: { count: number }; problems: Array<{ cause: string }> };
     expect(health.parked?.count).toBe(2);
     expect(health.problems.map((p) => p.cause).join('\n')).toMatch(/2 request\(s\) parked/);
@@ -129,5 +135,56 @@ describe('queue unavailable, blob storage working', () => {
     for (const n of await delivered()) counts.set(n, (counts.get(n) ?? 0) + 1);
     // The small request reached the queue twice; its checkpoint made the second copy a no-op.
     expect(small.map((r) => counts.get(r.n))).toEqual(small.map(() => 1));
+  });
+});
+
+describe('the hand-off and the sweeper, directly', () => {
+  // A queue and container of their own: the runner above neither consumes that queue nor sweeps that container.
+  const queueName = `${relay.queueName}-direct`;
+  const containerName = `${relay.containerName}-direct`;
+  const clients = () => createStorageClients({ connectionString: viaProxy }, queueName, containerName);
+  const meta = (recordCount: number) => ({
+    requestId: randomUUID(),
+    door: 'legacy' as const,
+    workspaceId: relay.workspaceId,
+    logType: 'ParkedUnit',
+    receivedAt: new Date().toISOString().replace(/\.\d+Z$/, '.000Z'),
+    shape: 'generic' as const,
+    recordCount,
+  });
+  const body = (n: number) => Buffer.from(JSON.stringify(Array.from({ length: n }, (_, i) => ({ i }))));
+
+  it('refuses with 503 and parks nothing when the queue denies access (parking would not help)', async () => {
+    queueAnswer = 403;
+    await container(containerName).createIfNotExists();
+    const before = await parkedNames(containerName);
+    const handoff = createStorageHandoff(clients(), () => undefined, { deadlineMs: 0 });
+    await expect(handoff.enqueue(meta(2), body(2), 'json')).rejects.toMatchObject({ code: 'ServiceUnavailable' });
+    expect(await parkedNames(containerName)).toEqual(before);
+    queueAnswer = 'up';
+  });
+
+  it('sweeps in bounded runs, and leaves a parked blob that is not an envelope in place', { timeout: 60_000 }, async () => {
+    queueAnswer = 503;
+    // queueBudgetMs 0: one queue try, then park (the first try always happens, whatever the machine's load).
+    const handoff = createStorageHandoff(clients(), () => undefined, { deadlineMs: 60_000, queueBudgetMs: 0 });
+    for (let i = 0; i < 5; i++) await handoff.enqueue(meta(3), body(3), 'json');
+    const junk = `${PARKED_PREFIX}not-an-envelope.json`;
+    await container(containerName).getBlockBlobClient(junk).upload('{}', 2);
+    expect(await parkedNames(containerName)).toHaveLength(6);
+    queueAnswer = 'up';
+    await clearQueue(relay.connectionString, queueName);
+
+    const first = await sweepParkedEnvelopes(clients(), { pageSize: 1, maxPerRun: 2 });
+    expect(first).toMatchObject({ moved: 2, more: true });
+    const rest = await sweepParkedEnvelopes(clients(), { pageSize: 2 });
+    expect(rest).toMatchObject({ moved: 3, unreadable: 1, more: false });
+    expect(await parkedNames(containerName)).toEqual([junk]);
+    const queued = await queuedEnvelopes(relay.connectionString, queueName);
+    expect(queued.filter((e) => e.logType === 'ParkedUnit')).toHaveLength(5);
+    expect(queued.every((e) => e.parked === true)).toBe(true);
+    expect(await countParkedEnvelopes(container(containerName))).toEqual({ count: 1, atLeast: false });
+    await clearQueue(relay.connectionString, queueName);
+    await container(containerName).getBlockBlobClient(junk).delete();
   });
 });

@@ -31,6 +31,8 @@ export interface LocalRunnerOptions {
   host?: string;
   /** Run the queue-triggered functions too (default); HTTP-only tests turn it off. */
   queues?: boolean;
+  /** Run the timer functions too (default, with the queues); a test that invokes a timer itself turns them off. */
+  timers?: boolean;
   /** Also serve the same routes over HTTPS (for TLS-only senders), with this key and certificate. */
   https?: { port: number; key: string; cert: string };
 }
@@ -70,7 +72,7 @@ async function writeResponse(res: ServerResponse, init: ConstructorParameters<ty
   res.end(body);
 }
 
-export async function startLocalRunner({ port = 7071, host = '127.0.0.1', queues = true, https }: LocalRunnerOptions = {}): Promise<LocalRunner> {
+export async function startLocalRunner({ port = 7071, host = '127.0.0.1', queues = true, timers = true, https }: LocalRunnerOptions = {}): Promise<LocalRunner> {
   const registrations = await loadRegistrations();
   const prefix = routePrefix();
   const routes = new Map(registrations.http.map((r) => [`/${prefix}/${r.route ?? r.name}`.toLowerCase(), r]));
@@ -125,7 +127,7 @@ export async function startLocalRunner({ port = 7071, host = '127.0.0.1', queues
     });
   }
   const queueTriggers = queues ? registrations.queue.map((r) => startQueueTrigger(r.name, r)) : [];
-  const stopTimers = queues ? startTimers(registrations.timer) : () => undefined;
+  const stopTimers = queues && timers ? startTimers(registrations.timer) : () => undefined;
   return {
     server,
     registrations,
