@@ -165,6 +165,8 @@ export function createStorageHandoff(
     }
     return {
       async store(): Promise<Envelope> {
+        // The container is created on first use as before, also for inline requests: delivery's checkpoints live there.
+        await ensureContainer();
         const current = await envelope();
         try {
           await send(current);
@@ -217,11 +219,18 @@ export function createStorageHandoff(
       }
       const queueDown = lastError instanceof QueueWriteFailed && isQueueUnavailable(lastError.cause);
       const remainingMs = deadlineMs - (Date.now() - startedAt);
-      if (queueDown && remainingMs > 0) {
+      if (remainingMs > 0) {
         try {
-          const { value } = await withinDeadline(() => request.park(), remainingMs, random);
-          parkedSinceSweep = true;
-          log(`relay: request ${meta.requestId} parked as a blob (queue unavailable: ${describeStorageError((lastError as QueueWriteFailed).cause)}); the sweeper queues it`);
+          if (queueDown) {
+            const { value } = await withinDeadline(() => request.park(), remainingMs, random);
+            parkedSinceSweep = true;
+            log(`relay: request ${meta.requestId} parked as a blob (queue unavailable: ${describeStorageError((lastError as QueueWriteFailed).cause)}); the sweeper queues it`);
+            return value;
+          }
+          // Blob storage (or everything) is down, so parking cannot help: keep trying the queue until the deadline.
+          const { value } = await withinDeadline(() => request.store(), remainingMs, random);
+          log(`relay: request ${meta.requestId} stored late (storage was unavailable)`);
+          sweepSoon();
           return value;
         } catch (error) {
           lastError = error;
