@@ -31,7 +31,7 @@ describe('heartbeat', () => {
   });
 
   it('lands one row per interval in RelayHeartbeat_CL through the queue and upload path', { timeout: 60_000 }, async () => {
-    expect(runner.registrations.timer.map((t) => t.name)).toEqual(['heartbeat']);
+    expect(runner.registrations.timer.map((t) => t.name)).toContain('heartbeat');
     const rows = await vi.waitFor(
       async () => {
         const r = await ingestion.emulator.rows(STREAMS.relayHeartbeat.stream);
