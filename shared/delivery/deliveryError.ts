@@ -1,4 +1,4 @@
-import { isAggregateLogsUploadError } from '@azure/monitor-ingestion';
+import { ingestionSdk } from './ingestionClient';
 
 /**
  * Why rows could not be delivered, which decides what happens to their message:
@@ -39,7 +39,7 @@ export function classifyCause(cause: unknown): FailureCause {
 
 /** The failed rows of an upload call and why: the SDK reports per chunk, other errors fail the whole call. */
 export function uploadFailures(error: unknown, rows: Record<string, unknown>[]): Array<{ rows: Record<string, unknown>[]; cause: FailureCause }> {
-  if (isAggregateLogsUploadError(error)) return error.errors.map((e) => ({ rows: e.failedLogs, cause: classifyCause(e.cause) }));
+  if (ingestionSdk().isAggregateLogsUploadError(error)) return error.errors.map((e) => ({ rows: e.failedLogs, cause: classifyCause(e.cause) }));
   return [{ rows, cause: classifyCause(error) }];
 }
 

@@ -1,5 +1,4 @@
 import type { TelemetryClient } from 'applicationinsights';
-import { ManagedIdentityCredential } from '@azure/identity';
 
 /**
  * Custom metrics for what the host's own telemetry cannot see: rows delivered per stream, schema drift (properties
@@ -27,6 +26,8 @@ function telemetryClient(env: NodeJS.ProcessEnv): TelemetryClient | null {
     const auth = env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? '';
     if (/Authorization=AAD/i.test(auth)) {
       const clientId = /ClientId=([^;]+)/i.exec(auth)?.[1];
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy like applicationinsights (cold start)
+      const { ManagedIdentityCredential } = require('@azure/identity') as typeof import('@azure/identity');
       created.config.aadTokenCredential = new ManagedIdentityCredential(clientId ? { clientId } : {});
     }
     return (client = created);
