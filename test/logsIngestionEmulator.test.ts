@@ -8,7 +8,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DevelopmentTokenCredential, DEVELOPMENT_TOKEN_PREFIX } from '../shared/delivery/developmentCredential';
 import {
   CONTENT_LIMIT_MESSAGE,
+  INVALID_API_VERSION,
   MAX_CONTENT_BYTES,
+  SUPPORTED_API_VERSIONS,
   loadOrCreateCertificate,
   seededRandom,
   startLogsIngestionEmulator,
@@ -243,9 +245,26 @@ describe('raw requests', () => {
     expect((await post(Buffer.from('not gzip'), { headers: { 'content-encoding': 'gzip' } })).status).toBe(400);
   });
 
-  it('answers 400 without the 2023-01-01 api-version', async () => {
-    expect((await post('[]', { query: '' })).status).toBe(400);
-    expect((await post('[]', { query: '?api-version=2021-11-01-preview' })).status).toBe(400);
+  it('accepts every api-version the service does (2023-01-01 and 2021-11-01-preview), over HTTPS', async () => {
+    expect(SUPPORTED_API_VERSIONS).toEqual(['2021-11-01-preview', '2023-01-01']);
+    for (const version of SUPPORTED_API_VERSIONS) {
+      const answer = await post(JSON.stringify([relayedRow(1, { EventId: version })]), { query: `?api-version=${version}` });
+      expect(answer.status, version).toBe(204);
+    }
+    expect((await emulator.rows(RELAYED)).map((row) => row.EventId)).toEqual(['2021-11-01-preview', '2023-01-01']);
+  });
+
+  it('answers an unknown or missing api-version 400 in the service error shape, storing nothing', async () => {
+    for (const version of ['2016-04-01', '2023-04-24', '2023-01-01-preview', '']) {
+      const answer = await post(JSON.stringify([relayedRow(1)]), { query: `?api-version=${version}` });
+      expect(answer.status, version).toBe(400);
+      expect(answer.headers['x-ms-error-code']).toBe(INVALID_API_VERSION.code);
+      expect(JSON.parse(answer.body)).toEqual({ error: { code: 'InvalidApiVersion', message: 'The api version is invalid. Allowed Api versions: 2021-11-01-preview,2023-01-01.' } });
+    }
+    const missing = await post('[]', { query: '' });
+    expect(missing.status).toBe(400);
+    expect(JSON.parse(missing.body)).toMatchObject({ error: { code: 'MissingApiVersionParameter' } });
+    expect(await emulator.rows(RELAYED)).toEqual([]);
   });
 
   it('answers 401 without a token, with a foreign token and with an expired one', async () => {

@@ -5,7 +5,7 @@ import { sendError, sendJson, sendNoContent } from './answers';
 import { checkAuthorization } from './authorization';
 import { faultAnswer } from './faultAnswers';
 import type { FaultInjector } from './faults';
-import { CONTENT_LIMIT_MESSAGE, MAX_CONTENT_BYTES, SUPPORTED_API_VERSIONS } from './limits';
+import { CONTENT_LIMIT_MESSAGE, INVALID_API_VERSION, MAX_CONTENT_BYTES, SUPPORTED_API_VERSIONS } from './limits';
 import { readRequestBody } from './requestBody';
 import type { StatsRecorder } from './stats';
 import type { RowStore } from './storage';
@@ -87,9 +87,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, c
   if (apiVersion === null) {
     return fail(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
   }
-  if (!SUPPORTED_API_VERSIONS.includes(apiVersion)) {
-    return fail(400, 'UnsupportedApiVersion', `The api-version '${apiVersion}' is not supported. Supported versions: ${SUPPORTED_API_VERSIONS.join(', ')}.`);
-  }
+  if (!SUPPORTED_API_VERSIONS.includes(apiVersion)) return fail(400, INVALID_API_VERSION.code, INVALID_API_VERSION.message);
 
   const auth = checkAuthorization(req.headers, ctx.audience, Date.now());
   if (!auth.ok) return fail(401, 'InvalidToken', auth.message, { 'www-authenticate': 'Bearer error="invalid_token"' });
