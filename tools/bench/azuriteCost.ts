@@ -1,0 +1,68 @@
+import { fmt } from './format';
+import type { SideResult } from './sideResult';
+
+/**
+ * Whether Azurite's own CPU per queue write was usual in a round of the ack comparison. Both sides' acks wait on
+ * Azurite, so a round in which Azurite turns expensive (reported: 30-50x its cost per write in two of four runs)
+ * measures Azurite, not the relay, and the relay-minus-bare ratio means nothing.
+ *
+ * The threshold, from measurements: on the shared 2-core machine Azurite
+ * used 1.6-3.1 ms of CPU per 20 KiB sendMessage across ten rounds of one run, the first (cold JIT) the dearest, so
+ * normal rounds differ by up to ~2x; an abnormal round costs 30x or more. ABNORMAL_FACTOR = 5 sits between: far
+ * above the normal spread, far below the reported jumps. The usual cost is the cheapest of a calibration run and
+ * every round (a lower bound: an abnormal state only adds CPU), so one abnormal calibration cannot hide the rest.
+ */
+export const ABNORMAL_FACTOR = 5;
+
+/** Re-runs of one side's round while Azurite stays abnormal; then the round is kept and the report says so. */
+export const MAX_RERUNS = 2;
+
+/** Azurite CPU ms per operation of a side's round(s); undefined off Linux (no /proc). */
+export function azuriteMsPerOp(side: Pick<SideResult, 'azuriteCpuMs' | 'latencies' | 'failures'>): number | undefined {
+  const ops = side.latencies.length + side.failures;
+  return side.azuriteCpuMs === undefined || ops === 0 ? undefined : side.azuriteCpuMs / ops;
+}
+
+/** A kept round of one side and Azurite's CPU per queue write in it. */
+export interface RoundCost {
+  side: 'bare' | 'relay';
+  round: number;
+  msPerOp: number | undefined;
+}
+
+/**
+ * Tracks the usual cost across a run and judges a round against it. Rounds kept before the usual cost fell are
+ * judged again at report time (a calibration that was itself abnormal cannot hide them).
+ */
+export class AzuriteCostCheck {
+  private usual: number | undefined;
+  reruns = 0;
+
+  constructor(calibrationMsPerOp: number | undefined) {
+    this.usual = calibrationMsPerOp;
+  }
+
+  get usualMsPerOp(): number | undefined {
+    return this.usual;
+  }
+
+  /** True when `msPerOp` is more than ABNORMAL_FACTOR times the usual cost (unknown on either side: not abnormal). */
+  isAbnormal(msPerOp: number | undefined): boolean {
+    if (msPerOp === undefined || this.usual === undefined) return false;
+    return msPerOp > ABNORMAL_FACTOR * this.usual;
+  }
+
+  /** Records a kept round's cost; a normal one may lower the usual cost (the minimum: see ABNORMAL_FACTOR). */
+  observe(msPerOp: number | undefined): void {
+    if (msPerOp !== undefined && !this.isAbnormal(msPerOp)) this.usual = Math.min(this.usual ?? msPerOp, msPerOp);
+  }
+
+  /** The line a reader sees when a round was abnormal (during the run, and in the report). */
+  describe(r: RoundCost): string {
+    const ms = r.msPerOp ?? 0;
+    return (
+      `Azurite used ${fmt(ms, 2)} ms of CPU per queue write in ${r.side} round ${r.round + 1}, ` +
+      `${fmt(ms / (this.usual ?? ms), 1)}x its usual ${fmt(this.usual ?? 0, 2)} ms (threshold ${ABNORMAL_FACTOR}x)`
+    );
+  }
+}
