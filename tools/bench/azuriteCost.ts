@@ -6,11 +6,12 @@ import type { SideResult } from './sideResult';
  * Azurite, so a round in which Azurite turns expensive (reported: 30-50x its cost per write in two of four runs)
  * measures Azurite, not the relay, and the relay-minus-bare ratio means nothing.
  *
- * The threshold, from measurements: on the shared 2-core machine Azurite
- * used 1.6-3.1 ms of CPU per 20 KiB sendMessage across ten rounds of one run, the first (cold JIT) the dearest, so
- * normal rounds differ by up to ~2x; an abnormal round costs 30x or more. ABNORMAL_FACTOR = 5 sits between: far
- * above the normal spread, far below the reported jumps. The usual cost is the cheapest of a calibration run and
- * every round (a lower bound: an abnormal state only adds CPU), so one abnormal calibration cannot hide the rest.
+ * The threshold, from measurements on the shared 2-core machine: in normal runs Azurite's CPU per ~21 KiB
+ * sendMessage varied up to 2.4x between rounds (0.91-2.21 ms in one run, 1.6-3.1 ms over ten rounds of another, the
+ * cold-JIT first round the dearest); the abnormal rounds seen cost 6.4x (14.2 ms, after which Azurite stalled with
+ * requests unread) and, in the issue's runs, 30-50x. ABNORMAL_FACTOR = 5 is twice the normal spread and below every
+ * abnormal round seen. The usual cost is the cheapest of a calibration run and every round (a lower bound: an
+ * abnormal state only adds CPU), so one abnormal calibration cannot hide the rest.
  */
 export const ABNORMAL_FACTOR = 5;
 
