@@ -62,10 +62,12 @@ export function formatReport(report: HealthReport, where: string): string {
       ['Delivery lag', report.maxLagSecondsLastHour === undefined ? '-' : `max ${report.maxLagSecondsLastHour.toFixed(1)} s receive-to-upload in the last hour`],
     ]),
     '',
-    'Destinations',
+    // Read from storage, the figures are what workers last reported (each writes at most every 30 s); --url asks a
+    // live instance instead.
+    'Destinations (as workers last reported them; each reports at most every 30 s)',
     ...table([
       ['  stream', 'last successful upload', 'problem'],
-      ...(report.destinations.length ? report.destinations : [{ stream: '(none yet)' }]).map((d) => [
+      ...(report.destinations.length ? report.destinations : [{ stream: '(none reported yet)' }]).map((d) => [
         `  ${d.stream}`,
         'lastSuccessAt' in d ? ago(d.lastSuccessAt, now) : '-',
         'configurationError' in d && d.configurationError ? `Logs Ingestion ${d.configurationError.status}` : '-',
@@ -73,7 +75,7 @@ export function formatReport(report: HealthReport, where: string): string {
     ]),
     '',
     `Rows delivered in the last hour (${report.instances} instance(s) reporting)`,
-    ...table([['  Log-Type', 'destination', 'rows'], ...(report.rowsLastHour.length ? report.rowsLastHour : [{ logType: '(none)', stream: '', rows: 0 }]).map((r) => [`  ${r.logType}`, r.stream, n(r.rows)])]),
+    ...table([['  Log-Type', 'destination', 'rows'], ...(report.rowsLastHour.length ? report.rowsLastHour : [{ logType: '(none reported yet)', stream: '', rows: 0 }]).map((r) => [`  ${r.logType}`, r.stream, n(r.rows)])]),
   ];
   if (report.problems.length) {
     lines.push('', 'Problems');

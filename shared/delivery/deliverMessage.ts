@@ -56,8 +56,14 @@ function isNotFound(error: unknown): boolean {
 function driftLine(envelope: Envelope, stream: string, undeclared: Map<string, number>): string | undefined {
   if (undeclared.size === 0) return undefined;
   // A sender chooses these names: anything beyond printable ASCII is shown JSON-escaped, so no name forges a log line.
-  const top = [...undeclared.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([name, n]) => `${/^[\x21-\x7e]+$/.test(name) ? name : JSON.stringify(name)} ${n}`);
+  const top = [...undeclared.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([name, n]) => `${logSafeName(name)} ${n}`);
   return `relay: schema drift: Log-Type ${envelope.logType} → ${stream}: ${undeclared.size} properties without a column, kept in the dynamic column (${top.join(', ')}${undeclared.size > 10 ? ', …' : ''})`;
+}
+
+/** A sender's property name as a log shows it: printable ASCII as is, anything else JSON-escaped (DEL and C1 too). */
+function logSafeName(name: string): string {
+  if (/^[\x21-\x7e]+$/.test(name)) return name;
+  return JSON.stringify(name).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** What a message's slices added up to, per route, for one log line each at the end. */

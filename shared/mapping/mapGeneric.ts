@@ -24,8 +24,8 @@ const genericMapper: RowMapper = {
       Truncated: false,
     };
     if (asText.length > 0) row.ValuesAsText = asText;
-    // Every property lives in Record: the catch-all declares no column for any of them.
-    return { row, overflow: kept, undeclared: Object.keys(record), eventId: id };
+    // Every property lives in Record by design: none is drift (a Log-Type wanting columns gets a declared table).
+    return { row, overflow: kept, undeclared: [], eventId: id };
   },
   place(row, fragment, part, parts) {
     if (parts > 1) {
