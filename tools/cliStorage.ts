@@ -50,6 +50,13 @@ export function operatorCredential(): TokenCredential {
   return new ChainedTokenCredential(new AzureCliCredential(), new AzureDeveloperCliCredential(), new DefaultAzureCredential());
 }
 
+/** The parseArgs options every operator command takes to name the storage it reads (see cliStorage). */
+export const STORAGE_OPTIONS = {
+  storage: { type: 'string' },
+  queue: { type: 'string' },
+  container: { type: 'string' },
+} as const;
+
 export function cliStorage(options: CliStorageOptions, env: NodeJS.ProcessEnv = process.env): CliStorage {
   const local = options.storage || env.RELAY_STORAGE || env.RELAY_STORAGE__queueServiceUri ? {} : localValues();
   const queueName = options.queue ?? env.RELAY_QUEUE_NAME ?? local.RELAY_QUEUE_NAME ?? 'relay-ingest';

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { listPoison, redrive, type PoisonEntry, type PoisonSelection, type RedriveReport } from '../shared/handoff/redrive';
-import { cliStorage } from './cliStorage';
+import { cliStorage, STORAGE_OPTIONS } from './cliStorage';
 import { runCli, UsageError } from './cliMain';
 
 const HELP = `npm run redrive -- [options]
@@ -36,9 +36,7 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
   reason: { type: 'string', multiple: true },
   id: { type: 'string', multiple: true },
-  storage: { type: 'string' },
-  queue: { type: 'string' },
-  container: { type: 'string' },
+  ...STORAGE_OPTIONS,
   yes: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { checkHealth, type HealthReport } from '../shared/operations/health';
-import { cliStorage } from './cliStorage';
+import { cliStorage, STORAGE_OPTIONS } from './cliStorage';
 import { runCli, UsageError } from './cliMain';
 
 const HELP = `npm run status -- [options]
@@ -23,9 +23,7 @@ Where (default: the storage in RELAY_STORAGE / RELAY_STORAGE__queueServiceUri, e
 Against a deployed relay:  set -a; eval "$(azd env get-values)"; set +a; npm run status`;
 
 const OPTIONS = {
-  storage: { type: 'string' },
-  queue: { type: 'string' },
-  container: { type: 'string' },
+  ...STORAGE_OPTIONS,
   url: { type: 'string' },
   key: { type: 'string' },
   watch: { type: 'string' },

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { type StreamDeclaration, type TableColumnType, streamSchemaSchema } from '../../shared/mapping/streamSchemas';
-import { castFor, tableTypeOf } from './typeCasts';
+import { castFor, columnTableType } from './typeCasts';
 
 /**
  * One entry of the generated infra/monitor/dcr-streams.generated.json, in the shapes ARM takes: `declaration` is a
@@ -37,7 +37,7 @@ export function transformFor(file: StreamDeclaration): string {
   const casts: string[] = [];
   const renames: string[] = [];
   for (const c of file.columns) {
-    const cast = castFor(c.type, c.tableType ?? tableTypeOf(c.type));
+    const cast = castFor(c.type, columnTableType(c));
     if (cast) casts.push(`${c.name} = ${cast}(${c.name})`);
     if (c.tableColumn !== c.name) renames.push(`${c.tableColumn} = ${c.name}`);
   }
@@ -55,7 +55,7 @@ export function entryFor(source: string, file: StreamDeclaration): DcrStreamEntr
     enabledBy: file.enabledBySetting ?? '',
     declaration: { columns: file.columns.map((c) => ({ name: c.name, type: c.type })) },
     dataFlow: { streams: [file.stream], outputStream: `Custom-${file.table}`, transformKql: transformFor(file) },
-    tableColumns: file.columns.map((c) => ({ name: c.tableColumn, type: c.tableType ?? tableTypeOf(c.type) })),
+    tableColumns: file.columns.map((c) => ({ name: c.tableColumn, type: columnTableType(c) })),
   };
 }
 

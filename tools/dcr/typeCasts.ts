@@ -9,6 +9,11 @@ export function tableTypeOf(streamType: StreamColumnType): TableColumnType {
   return streamType === 'datetime' ? 'dateTime' : streamType;
 }
 
+/** The type a declared column has in its table: the declared `tableType`, else what its stream type lands as. */
+export function columnTableType(column: { type: StreamColumnType; tableType?: TableColumnType }): TableColumnType {
+  return column.tableType ?? tableTypeOf(column.type);
+}
+
 /**
  * The KQL conversion function producing each table type. Azure Monitor checks a transform's output types against
  * the destination table when the DCR is written and refuses a mismatch (InvalidTransformOutput, e.g. produced

@@ -58,8 +58,3 @@ export function writeDeclaration(file: string, declaration: object): void {
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, declarationText(declaration));
 }
-
-/** The table's type of a declared column, as `az ... table update --columns name=type` takes it. */
-export function tableTypeOf(column: { type: ColumnType; tableType?: string }): string {
-  return column.tableType ?? (column.type === 'datetime' ? 'datetime' : column.type);
-}

@@ -1,12 +1,12 @@
 import type { StreamDeclaration } from '../../shared/mapping/streamSchemas';
-import { tableTypeOf } from './declaration';
+import { columnTableType } from '../dcr/typeCasts';
 
 /** The custom columns of a declaration as `az monitor log-analytics workspace table update --columns` takes them. */
 export function azColumns(declaration: Pick<StreamDeclaration, 'columns'>): string {
   return declaration.columns
     // Standard columns of a classic table (TimeGenerated, Computer) are not custom columns: never listed.
     .filter((c) => c.tableColumn !== 'TimeGenerated' && c.tableColumn !== 'Computer')
-    .map((c) => `${c.tableColumn}=${tableTypeOf(c)}`)
+    .map((c) => `${c.tableColumn}=${columnTableType(c).toLowerCase()}`)
     .join(' ');
 }
 
