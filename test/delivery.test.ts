@@ -50,7 +50,7 @@ describe('delivery end to end: HTTP → Azurite queue → queue trigger → Logs
     });
     const alert = sentinel.find((r) => r.audit_event === 'audit_alert_sent')!;
     expect(alert).toMatchObject({ category: 'usage', username: 'ALERT', enterprise_id: 6557, client_version: 'Keeper Service.1.2.0', timestamp: '2025-01-16T01:31:11.123Z' });
-    expect(alert.data).toMatchObject({ origin: 'admin_permission_added', username_new: true, relay_event_id: eventId(relay.workspaceId, 'Keeper', records[4]) });
+    expect(alert.data).toMatchObject({ origin: 'admin_permission_added', username_new: true, relay_event_id: eventId(relay.workspaceId, 'Keeper', JSON.stringify(records[4])) });
     const legacy = await eventually(async () => {
       const rows = await rowsWith(STREAMS.keeperLegacyCl.stream, (r) => String(r.relay_extra_s ?? '').includes(marker));
       expect(rows).toHaveLength(5);

@@ -65,7 +65,7 @@ describe('fault run: 20,000 events, a third of upload calls failing in every inj
   it('delivers every event at least once, none missing', { timeout: 240_000 }, async () => {
     ingestion.emulator.setFaults({ fraction: 1 / 3, kinds: ['429-retry-after', '429', '500', '503', '403', '404', 'reset', 'slow'], seed: 20_000, slowMs: 300 });
     const events = Array.from({ length: EVENTS }, (_, i) => keeperEvent(i));
-    const expected = new Set(events.map((e) => eventId(relay.workspaceId, 'Keeper', e)));
+    const expected = new Set(events.map((e) => eventId(relay.workspaceId, 'Keeper', JSON.stringify(e))));
     expect(expected.size).toBe(EVENTS);
 
     let worker = startWorker();

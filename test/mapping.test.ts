@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, eventId } from '../shared/mapping/eventId';
+import { eventId } from '../shared/mapping/eventId';
 import { legacyColumn } from '../shared/mapping/legacyColumnTyping';
 import { mapGeneric as mapGenericTexts } from '../shared/mapping/mapGeneric';
 import { mapKeeperToLegacyCl as mapKeeperToLegacyClTexts } from '../shared/mapping/mapKeeperToLegacyCl';
@@ -93,7 +93,7 @@ describe('Keeper → Custom-KeeperSecurityEventNewLogs', () => {
       enterprise_id: 6557,
       username: 'user@company.com',
       timestamp: '2025-01-13T00:03:44.743Z',
-      data: { role_id: '28162100560074', enforcement: 'RESEND_ENTERPRISE_INVITE_IN_X_DAYS', value: '7', relay_event_id: eventId(WS, 'Keeper', keeperPushEvents[1]) },
+      data: { role_id: '28162100560074', enforcement: 'RESEND_ENTERPRISE_INVITE_IN_X_DAYS', value: '7', relay_event_id: eventId(WS, 'Keeper', JSON.stringify(keeperPushEvents[1])) },
     });
   });
 
@@ -184,7 +184,7 @@ describe('Keeper → legacy Keeper_CL (the retired API typing rules)', () => {
       enterprise_id_d: 6557,
       timestamp_t: '2025-01-12T00:03:44.743Z',
       role_id_s: '28162100560074',
-      relay_event_id_g: eventId(WS, 'Keeper', keeperPushEvents[0]),
+      relay_event_id_g: eventId(WS, 'Keeper', JSON.stringify(keeperPushEvents[0])),
     });
   });
 
@@ -217,7 +217,7 @@ describe('any other Log-Type → Custom-RelayedLogs', () => {
       TimeGenerated: '2025-01-14T11:00:00.000Z',
       LogType: 'FluentBit',
       ResourceId: '/subscriptions/x',
-      EventId: eventId(WS, 'FluentBit', generic[0]),
+      EventId: eventId(WS, 'FluentBit', JSON.stringify(generic[0])),
       RequestId: env.requestId,
       SourceWorkspaceId: WS,
       Truncated: false,
@@ -249,14 +249,16 @@ describe('TimeGenerated window and event ids', () => {
     expect(chooseTimeGenerated(RECEIVED.getTime() / 1000 - 60, RECEIVED)).toBe(at(-60_000));
   });
 
-  it('derives the same GUID-shaped id from the same record whatever its key order, and different ids otherwise', () => {
-    const a = { x: 1, y: { b: 2, a: [1, { d: 4, c: 3 }] } };
-    const b = { y: { a: [1, { c: 3, d: 4 }], b: 2 }, x: 1 };
-    expect(canonicalJson(a)).toBe(canonicalJson(b));
-    expect(eventId(WS, 'Keeper', a)).toBe(eventId(WS, 'Keeper', b));
-    expect(eventId(WS, 'Keeper', a)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-    expect(eventId(WS, 'Other', a)).not.toBe(eventId(WS, 'Keeper', a));
-    expect(eventId(randomUUID(), 'Keeper', a)).not.toBe(eventId(WS, 'Keeper', a));
+  it('derives a GUID-shaped id from the exact record text, the workspace and the Log-Type', () => {
+    const text = '{"x":1,"y":{"b":2,"a":[1,{"d":4,"c":3}]}}';
+    expect(eventId(WS, 'Keeper', text)).toBe(eventId(WS, 'Keeper', text));
+    expect(eventId(WS, 'Keeper', text)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(eventId(WS, 'Other', text)).not.toBe(eventId(WS, 'Keeper', text));
+    expect(eventId(randomUUID(), 'Keeper', text)).not.toBe(eventId(WS, 'Keeper', text));
+    // Another serialisation is another record, byte for byte (docs/deduplication.md).
+    expect(eventId(WS, 'Keeper', '{"y":{"a":[1,{"c":3,"d":4}],"b":2},"x":1}')).not.toBe(eventId(WS, 'Keeper', text));
+    // A Log-Type holds letters, digits and underscores only, so the NUL framing keeps Log-Type and text apart.
+    expect(eventId(WS, 'Kee', 'per\0{}')).not.toBe(eventId(WS, 'Keeper', '{}'));
   });
 });
 

@@ -7,7 +7,8 @@ import { createUploadBatcher } from '../shared/delivery/uploadBatcher';
 import { STREAMS } from '../shared/mapping/streamSchemas';
 import { startTestIngestion, TEST_DCR, type TestIngestion } from './support/deliveryEnv';
 
-// The real SDK against the emulator: what is under test is how the relay reacts to what the service answers.
+// The real upload path (the SDK's pipeline, our body) against the emulator: what is under test is how the relay
+// reacts to what the service answers.
 let ingestion: TestIngestion;
 let target: UploadTarget;
 const stream = STREAMS.relayedLogs.stream;
@@ -23,8 +24,10 @@ beforeEach(() => {
 });
 
 const upload = () => createUploadFn(loadDeliverySettings({ ...ingestion.env }));
+// Rows as the mappers hand them over: each row's JSON text.
 const rows = (tag: string, n: number, pad = 400) =>
-  Array.from({ length: n }, (_, i) => ({ TimeGenerated: new Date().toISOString(), LogType: 'T', EventId: `${tag}-${i}`, Record: { pad: 'x'.repeat(pad) } }));
+  Array.from({ length: n }, (_, i) => JSON.stringify({ TimeGenerated: new Date().toISOString(), LogType: 'T', EventId: `${tag}-${i}`, Record: { pad: 'x'.repeat(pad) } }));
+const idsOf = (texts: string[]) => texts.map((t) => String((JSON.parse(t) as { EventId: string }).EventId));
 const storedIds = async () => (await ingestion.emulator.rows(stream)).map((r) => String(r.EventId));
 
 describe('upload batcher against the Logs Ingestion emulator', () => {
@@ -46,22 +49,49 @@ describe('upload batcher against the Logs Ingestion emulator', () => {
     expect(ingestion.emulator.stats().responses['429']).toBeGreaterThanOrEqual(2);
     ingestion.emulator.setFaults({ fraction: 0 });
     await done;
-    expect((await storedIds()).sort()).toEqual(rows('throttled', 10).map((r) => r.EventId).sort());
+    expect((await storedIds()).sort()).toEqual(idsOf(rows('throttled', 10)).sort());
   });
 
-  it('resends only the rows of the chunks that failed, so nothing is stored twice', async () => {
-    // One call of 3 MB: the SDK splits it into chunks, some of which get a 429 (no SDK retry).
+  it('resends only the rows of the calls that failed, so nothing is stored twice', async () => {
+    // About 5.4 MB: six calls, some of which get a 429 (no SDK retry) and go again after the backoff.
     ingestion.emulator.setFaults({ fraction: 0.4, kinds: ['429'], seed: 4 });
-    const batcher = createUploadBatcher({ upload: upload(), lingerMs: 10, backoffMs: 50, maxAttempts: 10, flushBytes: 3_000_000 });
-    const sent = rows('partial', 6000);
-    await batcher.submit(target, sent);
+    const batcher = createUploadBatcher({ upload: upload(), lingerMs: 10, backoffMs: 50, maxAttempts: 10 });
+    await batcher.submit(target, rows('partial', 12_000));
     const stats = ingestion.emulator.stats();
     expect(stats.responses['429']).toBeGreaterThan(0);
+    expect(stats.requestBytes.max).toBeLessThanOrEqual(1_000_000);
     const ids = await storedIds();
-    expect(ids).toHaveLength(6000);
-    expect(new Set(ids).size).toBe(6000);
+    expect(ids).toHaveLength(12_000);
+    expect(new Set(ids).size).toBe(12_000);
     expect(batcher.stats().retriedRows).toBeGreaterThan(0);
-    expect(batcher.stats().retriedRows).toBeLessThan(6000);
+    expect(batcher.stats().retriedRows).toBeLessThan(12_000);
+  });
+
+  it('holds a partial call while a message is still mapping, and sends it once every message waits', async () => {
+    // A minute's linger: a call before the mapping message closed could only come from the rule under test failing.
+    const batcher = createUploadBatcher({ upload: upload(), maxLingerMs: 60_000 });
+    const mapping = batcher.producer();
+    const first = batcher.submit(target, rows('first', 10));
+    await new Promise((r) => setImmediate(r));
+    const second = batcher.submit(target, rows('second', 10));
+    mapping.close();
+    await Promise.all([first, second]);
+    expect(ingestion.emulator.stats().requestBytes.count).toBe(1);
+    expect(batcher.stats()).toMatchObject({ calls: 1, rows: 20, lingerExpired: 0 });
+  });
+
+  it('sends one-record messages together as soon as all of them wait, without waiting out a linger', async () => {
+    const batcher = createUploadBatcher({ upload: upload(), lingerMs: 60_000, maxLingerMs: 60_000 });
+    await Promise.all(
+      Array.from({ length: 32 }, (_, m) => {
+        const producer = batcher.producer();
+        const done = batcher.submit(target, rows(`one-${m}`, 1));
+        producer.close();
+        return done;
+      }),
+    );
+    expect(ingestion.emulator.stats().acceptedRows).toBe(32);
+    expect(batcher.stats()).toMatchObject({ calls: 1, lingerExpired: 0 });
   });
 
   it('gives up with a transient error after its attempts, for the message to be deferred', async () => {
@@ -90,7 +120,7 @@ describe('upload batcher against the Logs Ingestion emulator', () => {
     const batcher = createUploadBatcher({ upload: upload(), lingerMs: 30 });
     // A row over 1 MB that nothing fitted first: the service answers 413, which no retry can fix.
     const good = batcher.submit(target, rows('good', 20));
-    const bad = batcher.submit(target, [{ TimeGenerated: new Date().toISOString(), EventId: 'bad', Record: { pad: 'y'.repeat(1_100_000) } }]);
+    const bad = batcher.submit(target, [JSON.stringify({ TimeGenerated: new Date().toISOString(), EventId: 'bad', Record: { pad: 'y'.repeat(1_100_000) } })]);
     await expect(bad).rejects.toMatchObject({ kind: 'permanent', statusCode: 413 });
     await good;
     expect((await storedIds()).filter((id) => id.startsWith('good'))).toHaveLength(20);

@@ -80,7 +80,8 @@ function linesFrom(file: string, offset: number): string[] {
  * event id is one of this run's, so an earlier run's rows never count as proof of delivery.
  */
 async function showDeliveredRows(file: string, offset: number, waitSeconds: number, workspaceId: string, events: unknown[]): Promise<void> {
-  const ids = new Set(events.map((e) => eventId(workspaceId, 'Keeper', e)));
+  // Each record's text is its element of the body as sent (JSON.stringify of the array).
+  const ids = new Set(events.map((e) => eventId(workspaceId, 'Keeper', JSON.stringify(e))));
   const deadline = Date.now() + waitSeconds * 1000;
   console.log(`\nWaiting for the rows this run produced: lines appended to ${file} after byte ${offset} (earlier runs' rows carry the same event ids and do not count) ...`);
   for (;;) {

@@ -10,7 +10,7 @@ import { readEnvelope, type Envelope } from '../handoff/queueEnvelope';
 import { decompressedChunks, isCorruptPayload, recordSlices } from '../handoff/recordSlices';
 import { BodyStructureError } from '../ingest/recordSplitter';
 import type { StorageClients } from '../handoff/storageClients';
-import type { UploadBatcher } from './uploadBatcher';
+import type { Producer, UploadBatcher } from './uploadBatcher';
 
 export interface DeliveryDeps {
   settings: DeliverySettings;
@@ -104,7 +104,7 @@ async function deliverSlice(texts: readonly string[], envelope: Envelope, routes
     }
     const { stream } = route.target;
     const counted = { stream, logType: envelope.logType, workspaceId: envelope.workspaceId };
-    return deps.batcher.submit(route.target, mapped.rows, mapped.sizes).then(
+    return deps.batcher.submit(route.target, mapped.texts, mapped.sizes).then(
       () => countDelivered(deps.counters, counted, mapped.rows.length, receivedAt),
       (error: unknown) => {
         if (error instanceof DeliveryError && error.kind === 'configuration') {
@@ -154,14 +154,17 @@ interface Progress {
  * Streams a message's records to every route, SLICES_IN_FLIGHT slices at a time, skipping the `skip` records a
  * checkpoint says are done and moving `progress.done` forward as slices complete in order (also when it throws).
  */
-async function streamRecords(envelope: Envelope, skip: number, deps: DeliveryDeps, progress: Progress): Promise<void> {
+async function streamRecords(envelope: Envelope, skip: number, deps: DeliveryDeps, progress: Progress, producer: Producer): Promise<void> {
   const routes = routesFor(envelope, deps.settings);
   const tallies = routes.map((): RouteTally => ({ undeclared: new Map(), truncatedRows: 0 }));
   const inFlight: Array<{ end: number; settled: Promise<unknown> }> = [];
   let failure: unknown;
   const settleOldest = async () => {
     const oldest = inFlight.shift()!;
+    // Waiting on its own rows: the batcher need not hold a partial call for this message meanwhile.
+    producer.waiting();
     const result = await oldest.settled;
+    producer.busy();
     if (result instanceof SliceFailure) failure ??= result.error;
     else if (failure === undefined) {
       progress.done = oldest.end;
@@ -194,6 +197,7 @@ async function streamRecords(envelope: Envelope, skip: number, deps: DeliveryDep
   } finally {
     chunks?.destroy();
   }
+  producer.close();
   while (inFlight.length > 0) await settleOldest();
   reportTallies(envelope, routes, tallies, deps);
   if (failure !== undefined) throw failure;
@@ -216,6 +220,8 @@ export async function deliverMessage(message: unknown, deps: DeliveryDeps): Prom
   let savedAt = Date.now();
   let writes: Promise<void> = Promise.resolve();
   const progress: Progress = { done: 0, onAdvance: () => undefined };
+  // From the start: while this message reads its payload and maps, partial upload calls wait for its rows.
+  const producer = deps.batcher.producer();
   try {
     const current = (envelope = parseMessage(message));
     const payload = current.payload;
@@ -241,7 +247,7 @@ export async function deliverMessage(message: unknown, deps: DeliveryDeps): Prom
       };
     }
     try {
-      await streamRecords(current, progress.done, deps, progress);
+      await streamRecords(current, progress.done, deps, progress, producer);
     } catch (error) {
       if (!(error instanceof MissingPayload)) throw error;
       throw new PermanentMessageError(`claim-check blob ${payload.kind === 'blob' ? `${payload.container}/${payload.blobName}` : ''} is missing`);
@@ -251,6 +257,7 @@ export async function deliverMessage(message: unknown, deps: DeliveryDeps): Prom
     await deletePayload(current, deps);
     return 'delivered';
   } catch (error) {
+    producer.close();
     // Whatever happens next (deferral, poison, the host's retry), later attempts resume after the accepted records.
     await writes;
     if (envelope && checkpointed && progress.done > saved) {
@@ -268,6 +275,8 @@ export async function deliverMessage(message: unknown, deps: DeliveryDeps): Prom
     }
     // Anything else: let the host retry the message (and poison it after maxDequeueCount).
     throw error;
+  } finally {
+    producer.close();
   }
 }
 

@@ -1,5 +1,3 @@
-import { ingestionSdk } from './ingestionClient';
-
 /**
  * Why rows could not be delivered, which decides what happens to their message:
  * configuration (403/404/401: retry later with a growing delay, log the fix once), transient (throttling, 5xx,
@@ -35,12 +33,6 @@ export function classifyCause(cause: unknown): FailureCause {
   if (statusCode === 401 || statusCode === 403 || statusCode === 404) return { ...base, kind: 'configuration' };
   if (statusCode === 400 || statusCode === 413) return { ...base, kind: 'permanent' };
   return { ...base, kind: 'transient' };
-}
-
-/** The failed rows of an upload call and why: the SDK reports per chunk, other errors fail the whole call. */
-export function uploadFailures(error: unknown, rows: Record<string, unknown>[]): Array<{ rows: Record<string, unknown>[]; cause: FailureCause }> {
-  if (ingestionSdk().isAggregateLogsUploadError(error)) return error.errors.map((e) => ({ rows: e.failedLogs, cause: classifyCause(e.cause) }));
-  return [{ rows, cause: classifyCause(error) }];
 }
 
 /** What to tell an operator, once, for a configuration error. */

@@ -1,26 +1,31 @@
 import type { UploadTarget } from '../mapping/deliveryRoutes';
-import { configurationAdvice, DeliveryError, uploadFailures, type FailureCause } from './deliveryError';
+import { classifyCause, configurationAdvice, DeliveryError, type FailureCause } from './deliveryError';
 import type { UploadFn } from './ingestionClient';
-import type { RecordObject } from '../ingest/recordRules';
 
 /**
  * Shares upload calls between the messages a worker processes at the same time: rows from many messages are packed
  * into calls close to the 1 MB limit instead of one small call per message. Each message waits on a ticket that
  * settles when every one of its rows is accepted, or when one of them cannot be.
+ *
+ * When a partly filled call goes: never while a message is still mapping rows (a producer is busy) or a call of the
+ * same target is in flight (its completion finishes messages, and the host then hands over the next ones); once
+ * every producer waits on the batcher, after a short quiet time (invocations of one received batch arrive a little
+ * apart), or, right after calls finished messages, after the refill time this worker has observed between a
+ * finished message and the next one's rows (the host's delete and receive), adaptively. A row never waits more than
+ * maxLingerMs in any case.
  */
 
-/** Just under the SDK's 1,000,000-byte chunk, so one flush is one request. */
-export const FLUSH_BYTES = 990_000;
+/** The SDK's chunk limit, brackets and commas included: one call is one request the service accepts. */
+export const MAX_BODY_BYTES = 1_000_000;
 
 export interface BatcherOptions {
   upload: UploadFn;
   log?: (message: string) => void;
-  /**
-   * How long a partly filled batch waits for more rows: restarted by every new message's rows and after every full
-   * call, because under backlog the next messages arrive only once the previous call's messages completed.
-   */
+  /** The longest the batcher waits for the next messages after calls finished some (the refill time's bound). */
   lingerMs?: number;
-  /** The longest a row waits for company before it goes in a partial call. */
+  /** The quiet time after the last busy producer went idle before a partial call goes. */
+  quietMs?: number;
+  /** The longest a row waits for company before it goes in a partial call, whatever else happens. */
   maxLingerMs?: number;
   /** Upload calls in flight per target. */
   maxInFlight?: number;
@@ -28,15 +33,29 @@ export interface BatcherOptions {
   maxAttempts?: number;
   /** First backoff for a throttle or fault the SDK does not retry (429 without Retry-After); doubles per attempt. */
   backoffMs?: number;
+  /** A call's body limit in bytes (at most MAX_BODY_BYTES). */
   flushBytes?: number;
 }
 
 export interface BatcherStats {
   calls: number;
   rows: number;
-  /** Estimated uncompressed JSON bytes sent, to show how full calls are. */
+  /** Uncompressed body bytes sent (brackets and commas included). */
   bytes: number;
   retriedRows: number;
+  /** Calls that went below 90% of the limit, and why: nothing more was coming, or a row waited maxLingerMs. */
+  partialCalls: number;
+  lingerExpired: number;
+}
+
+/** A message that is going to submit rows: while it is busy (mapping), partial calls wait for its rows. */
+export interface Producer {
+  /** Mapping again after waiting on its uploads. */
+  busy(): void;
+  /** Waiting on its own uploads: it adds nothing until they settle. */
+  waiting(): void;
+  /** Submitted everything (or gave up); idempotent. */
+  close(): void;
 }
 
 interface Ticket {
@@ -47,10 +66,12 @@ interface Ticket {
 }
 
 interface PendingRow {
-  row: RecordObject;
+  text: string;
+  /** UTF-8 bytes of the text plus its comma. */
   size: number;
   ticket: Ticket;
   attempts: number;
+  since: number;
 }
 
 interface TargetQueue {
@@ -59,74 +80,101 @@ interface TargetQueue {
   pendingBytes: number;
   inFlight: number;
   timer?: NodeJS.Timeout;
-  /** When the current linger window opened (first row into an empty buffer, or the last full call). */
-  lingerFrom: number;
+  /** When the partial call is due (the timer's time). */
+  dueAt: number;
   /** Throttled or failing: no call before this time (the limit is per DCR). */
   pausedUntil: number;
 }
 
 export interface UploadBatcher {
-  /** `sizes`: each row's JSON bytes when the caller measured them already (else they are measured here). */
-  submit(target: UploadTarget, rows: RecordObject[], sizes?: readonly number[]): Promise<void>;
+  /** `texts`: the rows' JSON; `sizes`: their UTF-8 bytes when the caller measured them already. */
+  submit(target: UploadTarget, texts: readonly string[], sizes?: readonly number[]): Promise<void>;
+  /** Registers a message about to submit rows, busy (see Producer). */
+  producer(): Producer;
   stats(): BatcherStats;
 }
 
 export function createUploadBatcher(options: BatcherOptions): UploadBatcher {
-  const { upload, log = () => undefined, lingerMs = 150, maxLingerMs = 2000, maxInFlight = 4, maxAttempts = 4, backoffMs = 1000, flushBytes = FLUSH_BYTES } =
-    options;
+  const { upload, log = () => undefined, lingerMs = 150, quietMs = 5, maxLingerMs = 2000, maxInFlight = 4, maxAttempts = 4, backoffMs = 1000 } = options;
+  const flushBytes = Math.min(options.flushBytes ?? MAX_BODY_BYTES, MAX_BODY_BYTES);
   const queues = new Map<string, TargetQueue>();
   const advised = new Set<string>();
-  const stats: BatcherStats = { calls: 0, rows: 0, bytes: 0, retriedRows: 0 };
+  const stats: BatcherStats = { calls: 0, rows: 0, bytes: 0, retriedRows: 0, partialCalls: 0, lingerExpired: 0 };
+  let busyProducers = 0;
+  /** When calls last finished a message, for the refill time; cleared by the next producer. */
+  let finishedAt: number | undefined;
+  /** Smoothed time from finished messages to the next producer (the host's delete and receive). */
+  let refillMs = 20;
 
   function queueFor(target: UploadTarget): TargetQueue {
     const key = `${target.endpoint}|${target.dcrImmutableId}|${target.stream}`;
     let q = queues.get(key);
-    if (!q) queues.set(key, (q = { target, pending: [], pendingBytes: 0, inFlight: 0, pausedUntil: 0, lingerFrom: Date.now() }));
+    if (!q) queues.set(key, (q = { target, pending: [], pendingBytes: 0, inFlight: 0, dueAt: Infinity, pausedUntil: 0 }));
     return q;
   }
 
-  /** (Re)arms the one timer of a target: the linger window, or the end of a pause. */
-  function schedule(q: TargetQueue, delayMs: number, restart = false): void {
-    if (q.timer && !restart) return;
+  function arm(q: TargetQueue, at: number): void {
+    if (q.timer && q.dueAt <= at) return;
     if (q.timer) clearTimeout(q.timer);
+    q.dueAt = at;
     q.timer = setTimeout(() => {
       q.timer = undefined;
+      q.dueAt = Infinity;
       pump(q, true);
-    }, Math.max(0, delayMs));
+    }, Math.max(0, at - Date.now()));
   }
 
-  function lingerDelay(q: TargetQueue): number {
-    return Math.min(lingerMs, q.lingerFrom + maxLingerMs - Date.now());
+  function disarm(q: TargetQueue): void {
+    if (q.timer) clearTimeout(q.timer);
+    q.timer = undefined;
+    q.dueAt = Infinity;
   }
 
-  /** Starts calls while there is room: full batches at once, a partial one only when the linger expired. */
-  function pump(q: TargetQueue, lingerExpired = false): void {
+  /** When the pending partial call may go: see the module comment. */
+  function partialDueAt(q: TargetQueue, now: number): number {
+    const lingerEnd = q.pending[0]!.since + maxLingerMs;
+    if (busyProducers > 0 || q.inFlight > 0) return lingerEnd;
+    const waitMs = finishedAt !== undefined && now - finishedAt < lingerMs ? Math.min(lingerMs, Math.max(quietMs, 2 * refillMs)) : quietMs;
+    return Math.min(lingerEnd, now + waitMs);
+  }
+
+  /** Starts full calls while there is room; a partial one when it is due (`timerFired`: its time has come). */
+  function pump(q: TargetQueue, timerFired = false): void {
     const now = Date.now();
-    if (q.pausedUntil > now) return schedule(q, q.pausedUntil - now, true);
-    let fullCalls = 0;
-    while (q.inFlight < maxInFlight && (q.pendingBytes >= flushBytes || (lingerExpired && q.pending.length > 0))) {
-      const full = q.pendingBytes >= flushBytes;
-      if (full) fullCalls++;
-      startCall(q, takeBatch(q), full);
+    if (q.pausedUntil > now) return arm(q, q.pausedUntil);
+    while (q.inFlight < maxInFlight && q.pendingBytes >= flushBytes) startCall(q, takeBatch(q));
+    if (q.pending.length === 0) return disarm(q);
+    if (q.inFlight >= maxInFlight) return;
+    if (timerFired && q.dueAt === Infinity) {
+      const idle = busyProducers === 0 && q.inFlight === 0;
+      if (idle || now >= q.pending[0]!.since + maxLingerMs) {
+        if (!idle) stats.lingerExpired++;
+        startCall(q, takeBatch(q));
+        return pump(q);
+      }
     }
-    if (fullCalls > 0) q.lingerFrom = now;
-    if (q.pending.length > 0) schedule(q, lingerDelay(q), fullCalls > 0);
+    // The earliest due time stands; when it comes the timer looks again (a producer may have become busy since).
+    arm(q, partialDueAt(q, now));
+  }
+
+  function pumpAll(): void {
+    for (const q of queues.values()) if (q.pending.length > 0) pump(q);
   }
 
   function takeBatch(q: TargetQueue): PendingRow[] {
-    let bytes = 0;
+    let bytes = 1;
     let n = 0;
-    while (n < q.pending.length && (n === 0 || bytes + q.pending[n]!.size < flushBytes)) bytes += q.pending[n++]!.size;
-    q.pendingBytes -= bytes;
+    while (n < q.pending.length && (n === 0 || bytes + q.pending[n]!.size <= flushBytes)) bytes += q.pending[n++]!.size;
+    q.pendingBytes -= bytes - 1;
     return q.pending.splice(0, n);
   }
 
-  function settleRow(p: PendingRow): void {
-    if (p.ticket.settled) return;
-    if (--p.ticket.remaining === 0) {
-      p.ticket.settled = true;
-      p.ticket.resolve();
-    }
+  function settleRow(p: PendingRow): boolean {
+    if (p.ticket.settled) return false;
+    if (--p.ticket.remaining > 0) return false;
+    p.ticket.settled = true;
+    p.ticket.resolve();
+    return true;
   }
 
   function rejectTicket(ticket: Ticket, error: DeliveryError): void {
@@ -143,44 +191,33 @@ export function createUploadBatcher(options: BatcherOptions): UploadBatcher {
     }
   }
 
-  function startCall(q: TargetQueue, batch: PendingRow[], full = false): void {
+  function startCall(q: TargetQueue, batch: PendingRow[]): void {
     const live = batch.filter((p) => !p.ticket.settled);
     if (live.length === 0) return;
+    const bytes = live.reduce((n, p) => n + p.size, 1);
     q.inFlight++;
     stats.calls++;
     stats.rows += live.length;
-    stats.bytes += live.reduce((n, p) => n + p.size, 0);
-    const rows = live.map((p) => p.row);
-    const t = q.target;
-    void upload(t.endpoint, t.dcrImmutableId, t.stream, rows)
+    stats.bytes += bytes;
+    if (bytes < 0.9 * flushBytes) stats.partialCalls++;
+    void upload(
+      q.target,
+      live.map((p) => p.text),
+    )
       .then(
-        () => live.forEach(settleRow),
+        () => live.reduce((finished, p) => settleRow(p) || finished, false),
         (error: unknown) => handleFailure(q, live, error),
       )
-      .finally(() => {
+      .then((finished) => {
         q.inFlight--;
-        // A full call's messages complete now and the host fetches the next ones: give the rest time to get company.
-        if (full && q.pending.length > 0) {
-          q.lingerFrom = Date.now();
-          schedule(q, lingerDelay(q), true);
-        }
+        if (finished) finishedAt = Date.now();
         pump(q);
       });
   }
 
-  function handleFailure(q: TargetQueue, batch: PendingRow[], error: unknown): void {
-    const byRow = new Map(batch.map((p) => [p.row, p]));
-    const failed = new Set<PendingRow>();
-    for (const failure of uploadFailures(error, batch.map((p) => p.row))) {
-      const rows = failure.rows.map((r) => byRow.get(r)).filter((p): p is PendingRow => p !== undefined);
-      rows.forEach((p) => failed.add(p));
-      handleFailedRows(q, rows, failure.cause);
-    }
-    // Chunks that succeeded are not rolled back by the service: their rows are done.
-    for (const p of batch) if (!failed.has(p)) settleRow(p);
-  }
-
-  function handleFailedRows(q: TargetQueue, rows: PendingRow[], cause: FailureCause): void {
+  /** A call is one request, so a failure concerns all its rows. Returns whether a message finished anyway (none). */
+  function handleFailure(q: TargetQueue, batch: PendingRow[], error: unknown): boolean {
+    const cause = classifyCause(error);
     const t = q.target;
     if (cause.kind === 'configuration') {
       const key = `${t.dcrImmutableId}|${t.stream}|${cause.statusCode ?? cause.code}`;
@@ -188,56 +225,78 @@ export function createUploadBatcher(options: BatcherOptions): UploadBatcher {
         advised.add(key);
         log(`relay: ${configurationAdvice(cause, t)}`);
       }
-      const error = new DeliveryError('configuration', `Logs Ingestion refused the ${t.name} route (${cause.statusCode ?? cause.code ?? 'no token'})`, cause.statusCode);
-      rows.forEach((p) => rejectTicket(p.ticket, error));
-      return;
+      const failure = new DeliveryError('configuration', `Logs Ingestion refused the ${t.name} route (${cause.statusCode ?? cause.code ?? 'no token'})`, cause.statusCode);
+      batch.forEach((p) => rejectTicket(p.ticket, failure));
+      return false;
     }
     if (cause.kind === 'permanent') {
-      const tickets = new Set(rows.map((p) => p.ticket));
+      const tickets = new Set(batch.map((p) => p.ticket));
       if (tickets.size > 1) {
         // Rows of several messages shared the call: upload each message's rows alone to find the one at fault.
-        for (const ticket of tickets) startCall(q, rows.filter((p) => p.ticket === ticket).map((p) => ({ ...p, attempts: maxAttempts })));
-        return;
+        for (const ticket of tickets) startCall(q, batch.filter((p) => p.ticket === ticket).map((p) => ({ ...p, attempts: maxAttempts })));
+        return false;
       }
-      const error = new DeliveryError('permanent', `Logs Ingestion refused the rows of the ${t.name} route: ${cause.statusCode} ${cause.code ?? ''}`.trim(), cause.statusCode);
-      rows.forEach((p) => rejectTicket(p.ticket, error));
-      return;
+      const failure = new DeliveryError('permanent', `Logs Ingestion refused the rows of the ${t.name} route: ${cause.statusCode} ${cause.code ?? ''}`.trim(), cause.statusCode);
+      batch.forEach((p) => rejectTicket(p.ticket, failure));
+      return false;
     }
-    // Transient: the SDK already retried what it retries; back off (honouring Retry-After) and try again, a few rounds.
-    const attempt = Math.max(...rows.map((p) => p.attempts)) + 1;
+    retryLater(q, batch, cause);
+    return false;
+  }
+
+  /** Transient: the SDK already retried what it retries; back off (honouring Retry-After) and try again, a few rounds. */
+  function retryLater(q: TargetQueue, batch: PendingRow[], cause: FailureCause): void {
+    const attempt = Math.max(...batch.map((p) => p.attempts)) + 1;
     const waitMs = cause.retryAfterSeconds !== undefined ? cause.retryAfterSeconds * 1000 : backoffMs * 2 ** (attempt - 1);
     q.pausedUntil = Math.max(q.pausedUntil, Date.now() + waitMs);
-    for (const p of rows) {
+    const again: PendingRow[] = [];
+    for (const p of batch) {
       if (p.ticket.settled) continue;
       if (p.attempts + 1 >= maxAttempts) {
-        rejectTicket(p.ticket, new DeliveryError('transient', `Logs Ingestion kept failing for the ${t.name} route (${cause.statusCode ?? cause.code ?? 'network error'})`, cause.statusCode));
+        rejectTicket(p.ticket, new DeliveryError('transient', `Logs Ingestion kept failing for the ${q.target.name} route (${cause.statusCode ?? cause.code ?? 'network error'})`, cause.statusCode));
         continue;
       }
       stats.retriedRows++;
-      q.pending.unshift({ ...p, attempts: p.attempts + 1 });
-      q.pendingBytes += p.size;
+      again.push({ ...p, attempts: p.attempts + 1 });
     }
-    schedule(q, waitMs);
+    // Back at the front, in their order: the same call goes again once the pause ends.
+    q.pending = [...again.filter((p) => !p.ticket.settled), ...q.pending];
+    q.pendingBytes = q.pending.reduce((n, p) => n + p.size, 0);
   }
 
   return {
-    submit(target, rows, sizes) {
-      if (rows.length === 0) return Promise.resolve();
+    submit(target, texts, sizes) {
+      if (texts.length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
-        const ticket: Ticket = { remaining: rows.length, settled: false, resolve, reject };
+        const ticket: Ticket = { remaining: texts.length, settled: false, resolve, reject };
         const q = queueFor(target);
-        if (q.pending.length === 0) q.lingerFrom = Date.now();
-        for (let i = 0; i < rows.length; i++) {
-          const row = rows[i]!;
-          // +1 for the comma between records, which the SDK's chunking does not count.
-          const size = (sizes?.[i] ?? Buffer.byteLength(JSON.stringify(row))) + 1;
-          q.pending.push({ row, size, ticket, attempts: 0 });
+        const since = Date.now();
+        for (let i = 0; i < texts.length; i++) {
+          const text = texts[i]!;
+          // +1 for the comma (or closing bracket) after each row.
+          const size = (sizes?.[i] ?? Buffer.byteLength(text)) + 1;
+          q.pending.push({ text, size, ticket, attempts: 0, since });
           q.pendingBytes += size;
         }
         pump(q);
-        // New rows restart the wait for company (bounded by maxLingerMs), unless a pause is pending.
-        if (q.pending.length > 0 && q.pausedUntil <= Date.now()) schedule(q, lingerDelay(q), true);
       });
+    },
+    producer() {
+      if (finishedAt !== undefined) {
+        const gap = Date.now() - finishedAt;
+        if (gap < lingerMs) refillMs = 0.7 * refillMs + 0.3 * gap;
+        finishedAt = undefined;
+      }
+      let state: 'busy' | 'waiting' | 'closed' = 'busy';
+      busyProducers++;
+      const become = (next: 'busy' | 'waiting' | 'closed') => {
+        if (state === 'closed' || state === next) return;
+        if (state === 'busy') busyProducers--;
+        if (next === 'busy') busyProducers++;
+        state = next;
+        if (busyProducers === 0) pumpAll();
+      };
+      return { busy: () => become('busy'), waiting: () => become('waiting'), close: () => become('closed') };
     },
     stats: () => ({ ...stats }),
   };

@@ -1,4 +1,3 @@
-import { eventId } from './eventId';
 import { withUnholdableAsText } from './jsonNumbers';
 import { mapRecords, type MappedRows, type RowMapper } from './mappedRows';
 import type { RecordContext } from './recordContext';
@@ -10,9 +9,8 @@ const RECORD = STREAMS.relayedLogs.dynamicColumn;
 
 const genericMapper: RowMapper = {
   pinned: new Set(['TimeGenerated', 'EventId', RECORD]),
-  toRow(record, { envelope, receivedAt }, rawNumbers) {
+  toRow({ record, rawNumbers, eventId: id }, { envelope, receivedAt }) {
     const asText: string[] = [];
-    const id = eventId(envelope.workspaceId, envelope.logType, record);
     const kept = rawNumbers ? (withUnholdableAsText(record, '', asText) as RecordObject) : record;
     const row: RecordObject = {
       TimeGenerated: chooseTimeGenerated(envelope.timeGeneratedField ? record[envelope.timeGeneratedField] : undefined, receivedAt),

@@ -7,7 +7,7 @@ const PROBLEMS = STREAMS.relayHeartbeat.dynamicColumn;
 
 const heartbeatMapper: RowMapper = {
   pinned: new Set(['TimeGenerated', 'HeartbeatId', PROBLEMS]),
-  toRow(record, { receivedAt }) {
+  toRow({ record }, { receivedAt }) {
     const deliveredAt = new Date();
     const sentAt = typeof record.sentAt === 'string' ? new Date(record.sentAt) : receivedAt;
     const row: RecordObject = {

@@ -1,4 +1,3 @@
-import { eventId } from './eventId';
 import { isJsonNumber, numericValue, withUnholdableAsText } from './jsonNumbers';
 import { normalizeKeeperEvent } from './keeperNormalize';
 import { fragmentObject, mapRecords, setRelayKey, type MappedRows, type RowMapper } from './mappedRows';
@@ -19,7 +18,7 @@ function intColumnValue(value: unknown): number | undefined {
 
 const sentinelMapper: RowMapper = {
   pinned: new Set(['TimeGenerated', DATA]),
-  toRow(record, { envelope, receivedAt }, rawNumbers) {
+  toRow({ record, rawNumbers, eventId: id }, { envelope, receivedAt }) {
     const event = normalizeKeeperEvent(record);
     const eventTime = parseEventTime(event.time);
     const candidate = envelope.timeGeneratedField ? record[envelope.timeGeneratedField] : eventTime;
@@ -27,7 +26,6 @@ const sentinelMapper: RowMapper = {
     const asText: string[] = [];
     // The attributes object is the normaliser's own: it becomes `data` without a copy.
     const data = (rawNumbers ? withUnholdableAsText(event.attributes, '', asText) : event.attributes) as RecordObject;
-    const id = eventId(envelope.workspaceId, envelope.logType, record);
     setRelayKey(data, 'relay_event_id', id);
     // Nothing the sender said is dropped: the x-ms-AzureResourceId header has no column in this stream.
     if (envelope.resourceId !== undefined) setRelayKey(data, 'relay_resource_id', envelope.resourceId);

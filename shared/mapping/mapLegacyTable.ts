@@ -1,4 +1,3 @@
-import { eventId } from './eventId';
 import { withUnholdableAsText } from './jsonNumbers';
 import { legacyColumn } from './legacyColumnTyping';
 import { fragmentObject, mapRecords, setRelayKey, type MappedRows, type RowMapper } from './mappedRows';
@@ -59,7 +58,7 @@ export function legacyTableMapper(table: StreamSchema): RowMapper {
   const reserved = new Set(['TimeGenerated', extraColumn, table.eventIdColumn]);
   return {
     pinned: new Set(['TimeGenerated', table.eventIdColumn, extraColumn]),
-    toRow(record, context, rawNumbers) {
+    toRow({ record, rawNumbers, eventId: id }, context) {
       const attributes = legacyAttributes(record, table.flattenObjects);
       const row: RecordObject = { TimeGenerated: chooseTimeGenerated(eventTime(record, attributes, context, table.eventTimeFields), context.receivedAt) };
       const extra: RecordObject = {};
@@ -79,7 +78,6 @@ export function legacyTableMapper(table: StreamSchema): RowMapper {
         } else if (value !== null) extra[name] = value;
       }
       const undeclared = Object.keys(extra).filter((name) => !asText.includes(name));
-      const id = eventId(context.envelope.workspaceId, context.envelope.logType, record);
       row[table.eventIdColumn] = id;
       // The x-ms-AzureResourceId header: the classic table's _ResourceId cannot be written through a DCR.
       if (context.envelope.resourceId !== undefined) setRelayKey(extra, 'relay_resource_id', context.envelope.resourceId);

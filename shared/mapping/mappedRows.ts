@@ -1,4 +1,5 @@
 import { MAX_FIELD_BYTES, MAX_FRAGMENT_BYTES, MAX_ROW_BASE_BYTES, overLimit, truncateUtf8 } from './fieldLimits';
+import { eventId } from './eventId';
 import type { RecordContext } from './recordContext';
 import { parseRecordText, type ParsedRecord } from './recordText';
 import type { RecordObject } from '../ingest/recordRules';
@@ -7,7 +8,9 @@ import { jsonBytes, splitValue, type Fragment } from './valueFragments';
 /** What a mapper produced for one message: rows for one stream, and the properties it had to move (schema drift). */
 export interface MappedRows {
   rows: RecordObject[];
-  /** Each row's JSON size in bytes, measured while fitting it, so batching need not serialise it again. */
+  /** Each row's JSON text: the one serialisation of the row, which the upload body is built from. */
+  texts: string[];
+  /** Each text's UTF-8 bytes, for packing upload calls under the limit. */
   sizes: number[];
   /** Property name → how many records carried it without a column of its own (kept in the overflow value). */
   undeclared: Map<string, number>;
@@ -32,9 +35,17 @@ export interface RecordRow {
   text?: string;
 }
 
+/** One record as its mapper gets it: parsed losslessly, with the id every route's rows carry (eventId.ts). */
+export interface RecordInput {
+  record: RecordObject;
+  /** Whether some number is kept as a raw JSON number (so dynamic values need a check for unholdable ones). */
+  rawNumbers: boolean;
+  eventId: string;
+}
+
 /** How one route turns one record into rows of its stream. */
 export interface RowMapper {
-  toRow(record: RecordObject, context: RecordContext, rawNumbers: boolean): RecordRow;
+  toRow(input: RecordInput, context: RecordContext): RecordRow;
   /** Columns that stay in the row whatever its size (time, event id, the overflow column). */
   pinned: ReadonlySet<string>;
   /** Puts the overflow value (whole: `parts` 1) or one fragment of it into a row. */
@@ -49,33 +60,41 @@ export interface RowMapper {
  * overflow value over 64 KB is split losslessly over rows sharing the record's event id (valueFragments.ts).
  */
 export function mapRecords(mapper: RowMapper, texts: readonly string[], context: RecordContext): MappedRows {
-  const result: MappedRows = { rows: [], sizes: [], undeclared: new Map(), truncatedRows: 0, splitRecords: 0 };
-  const parsed = parsedTexts(texts);
-  for (const { record, rawNumbers } of parsed) {
-    const recordRow = mapper.toRow(record, context, rawNumbers);
+  const result: MappedRows = { rows: [], texts: [], sizes: [], undeclared: new Map(), truncatedRows: 0, splitRecords: 0 };
+  const inputs = recordInputs(texts, context);
+  for (const input of inputs) {
+    const recordRow = mapper.toRow(input, context);
     for (const name of recordRow.undeclared) result.undeclared.set(name, (result.undeclared.get(name) ?? 0) + 1);
     if (cutLongColumns(recordRow, mapper)) result.truncatedRows++;
     moveColumnsUntilRowFits(recordRow, mapper);
     const rows = placeOverflow(recordRow, mapper);
     if (rows.length > 1) result.splitRecords++;
     for (const row of rows) {
+      const text = rows.length === 1 && recordRow.text !== undefined ? recordRow.text : JSON.stringify(row);
       result.rows.push(row);
-      result.sizes.push(Buffer.byteLength(rows.length === 1 && recordRow.text !== undefined ? recordRow.text : JSON.stringify(row)));
+      result.texts.push(text);
+      result.sizes.push(Buffer.byteLength(text));
     }
   }
   return result;
 }
 
 /**
- * Each text parsed once per message, however many routes map it (Keeper: the Sentinel stream and Keeper_CL); the
- * mappers never change a parsed record, and the cache goes with the message's texts array.
+ * Each text parsed and hashed once per message, however many routes map it (Keeper: the Sentinel stream and
+ * Keeper_CL); the mappers never change a parsed record, and the cache goes with the message's texts array.
  */
-const parsedByTexts = new WeakMap<readonly string[], ParsedRecord[]>();
+const inputsByTexts = new WeakMap<readonly string[], RecordInput[]>();
 
-function parsedTexts(texts: readonly string[]): ParsedRecord[] {
-  let parsed = parsedByTexts.get(texts);
-  if (!parsed) parsedByTexts.set(texts, (parsed = texts.map(parseRecordText)));
-  return parsed;
+function recordInputs(texts: readonly string[], { envelope }: RecordContext): RecordInput[] {
+  let inputs = inputsByTexts.get(texts);
+  if (!inputs) {
+    inputs = texts.map((text) => {
+      const parsed: ParsedRecord = parseRecordText(text);
+      return { ...parsed, eventId: eventId(envelope.workspaceId, envelope.logType, text) };
+    });
+    inputsByTexts.set(texts, inputs);
+  }
+  return inputs;
 }
 
 function keepOriginal({ overflow, sources, row }: RecordRow, column: string): void {

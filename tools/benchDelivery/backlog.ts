@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eventId } from '../../shared/mapping/eventId';
 import { createStorageHandoff } from '../../shared/handoff/handoff';
 import { bodyToValues } from '../../shared/ingest/jsonBody';
+import { recordTexts } from '../../shared/mapping/recordTexts';
 import { KEEPER_LOG_TYPE, validateRecords } from '../../shared/ingest/recordValidation';
 import { createStorageClients } from '../../shared/handoff/storageClients';
 
@@ -22,8 +23,8 @@ export function prepareBacklog(bodies: Buffer[], workspaceId: string): Backlog {
   const expectedIds = new Set<string>();
   let events = 0;
   for (const body of bodies) {
-    for (const record of bodyToValues(body, 'json')) {
-      expectedIds.add(eventId(workspaceId, KEEPER_LOG_TYPE, record));
+    for (const text of recordTexts(body, 'json')) {
+      expectedIds.add(eventId(workspaceId, KEEPER_LOG_TYPE, text));
       events++;
     }
   }

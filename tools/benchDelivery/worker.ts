@@ -34,10 +34,10 @@ const trace = process.env.BENCH_DELIVERY_TRACE === '1';
 let t0 = 0;
 const at = () => (performance.now() - t0).toFixed(0).padStart(5);
 const upload: typeof sdkUpload = trace
-  ? async (endpoint, dcr, stream, rows) => {
-      const bytes = rows.reduce((sum, r) => sum + JSON.stringify(r).length + 1, 0);
+  ? async (target, rows) => {
+      const bytes = rows.reduce((sum, r) => sum + r.length + 1, 1);
       process.stderr.write(`${at()} ms upload start ${rows.length} rows ${bytes} bytes\n`);
-      await sdkUpload(endpoint, dcr, stream, rows);
+      await sdkUpload(target, rows);
       process.stderr.write(`${at()} ms upload done  ${rows.length} rows\n`);
     }
   : sdkUpload;
