@@ -212,7 +212,6 @@ async function streamRecords(envelope: Envelope, skip: number, deps: DeliveryDep
  * redelivery after full delivery is recognised as done.
  */
 export async function deliverMessage(message: unknown, deps: DeliveryDeps): Promise<DeliveryOutcome> {
-  const text = messageText(message);
   const checkpoints = blobCheckpoints(deps.storage.container);
   let envelope: Envelope | undefined;
   let checkpointed = false;
@@ -264,7 +263,8 @@ export async function deliverMessage(message: unknown, deps: DeliveryDeps): Prom
       await checkpoints.write(envelope, { recordsDone: progress.done, complete: false }).catch(() => undefined);
     }
     if (error instanceof PermanentMessageError || (error instanceof DeliveryError && error.kind === 'permanent')) {
-      await poison(text, error.message, deps);
+      // Serialised only now: the host hands a JSON message over parsed, and most are never poisoned.
+      await poison(messageText(message), error.message, deps);
       deps.counters?.count('messagesPoisoned', 1, { logType: envelope?.logType ?? 'unknown' });
       return 'poisoned';
     }

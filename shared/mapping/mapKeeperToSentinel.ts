@@ -4,7 +4,7 @@ import { fragmentObject, mapRecords, setRelayKey, type MappedRows, type RowMappe
 import type { RecordContext } from './recordContext';
 import type { RecordObject } from '../ingest/recordRules';
 import { STREAMS } from './streamSchemas';
-import { chooseTimeGenerated, parseEventTime } from './timeGenerated';
+import { chooseTimeGenerated, inServiceWindow, parseEventTime } from './timeGenerated';
 
 const DATA = STREAMS.keeperSentinel.dynamicColumn;
 const INT32_MIN = -(2 ** 31);
@@ -37,15 +37,17 @@ const sentinelMapper: RowMapper = {
       setRelayKey(data, 'relay_not_in_column', ['enterprise_id']);
     }
     if (asText.length > 0) setRelayKey(data, 'relay_as_text', asText);
+    const eventIso = eventTime?.toISOString();
     const row: RecordObject = {
-      TimeGenerated: chooseTimeGenerated(candidate, receivedAt),
+      // The event's own time is the usual TimeGenerated: its ISO text is made once for both columns.
+      TimeGenerated: candidate === eventTime && eventIso !== undefined && inServiceWindow(eventTime!, receivedAt) ? eventIso : chooseTimeGenerated(candidate, receivedAt),
       audit_event: event.audit_event,
       remote_address: event.remote_address,
       category: event.category,
       client_version: event.client_version,
       enterprise_id: enterpriseId,
       username: event.username,
-      timestamp: eventTime?.toISOString(),
+      timestamp: eventIso,
     };
     return { row, overflow: data, undeclared, eventId: id };
   },

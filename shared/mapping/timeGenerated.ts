@@ -15,13 +15,15 @@ export function parseEventTime(value: unknown): Date | undefined {
   return undefined;
 }
 
+/** Whether the service keeps `time` as TimeGenerated for a row received at `receivedAt`. */
+export function inServiceWindow(time: Date, receivedAt: Date): boolean {
+  const delta = time.getTime() - receivedAt.getTime();
+  return delta >= -MAX_AGE_MS && delta <= MAX_AHEAD_MS;
+}
+
 /** The event's own time when it is inside the service's window around receipt, else the receive time. */
 export function chooseTimeGenerated(candidate: unknown, receivedAt: Date): string {
   // Callers that parsed the time already pass the Date.
   const time = candidate instanceof Date ? candidate : parseEventTime(candidate);
-  if (time) {
-    const delta = time.getTime() - receivedAt.getTime();
-    if (delta >= -MAX_AGE_MS && delta <= MAX_AHEAD_MS) return time.toISOString();
-  }
-  return receivedAt.toISOString();
+  return time && inServiceWindow(time, receivedAt) ? time.toISOString() : receivedAt.toISOString();
 }
