@@ -7,7 +7,7 @@ import type { PoisonMessage } from '../handoff/poisonMessage';
 import type { RelayCounters } from '../operations/relayCounters';
 import { isNewDrift } from '../operations/driftReport';
 import { readEnvelope, type Envelope } from '../handoff/queueEnvelope';
-import { decompressedChunks, isCorruptPayload, recordSlices } from '../handoff/recordSlices';
+import { decompressedChunks, isCorruptPayload, recordSlices, type PayloadChunks } from '../handoff/recordSlices';
 import { BodyStructureError } from '../ingest/recordSplitter';
 import type { StorageClients } from '../handoff/storageClients';
 import type { Producer, UploadBatcher } from './uploadBatcher';
@@ -42,7 +42,7 @@ function parseMessage(message: unknown): Envelope {
 }
 
 /** The payload's decompressed bytes as a stream: from the message, or downloaded from the claim-check blob as read. */
-async function payloadChunks(envelope: Envelope, storage: StorageClients): Promise<Readable> {
+async function payloadChunks(envelope: Envelope, storage: StorageClients): Promise<PayloadChunks> {
   const payload = envelope.payload;
   if (payload.kind === 'inline') return decompressedChunks(Buffer.from(payload.data, 'base64'));
   const download = await storage.container.getBlobClient(payload.blobName).download();
@@ -171,7 +171,7 @@ async function streamRecords(envelope: Envelope, skip: number, deps: DeliveryDep
       progress.onAdvance();
     }
   };
-  let chunks: Readable | undefined;
+  let chunks: PayloadChunks | undefined;
   try {
     try {
       chunks = await payloadChunks(envelope, deps.storage);
@@ -195,7 +195,7 @@ async function streamRecords(envelope: Envelope, skip: number, deps: DeliveryDep
           ? new PermanentMessageError(`the payload does not decompress (${(error as Error).message}): not what the door wrote`)
           : error;
   } finally {
-    chunks?.destroy();
+    if (chunks && !Array.isArray(chunks)) chunks.destroy();
   }
   producer.close();
   while (inFlight.length > 0) await settleOldest();

@@ -95,7 +95,7 @@ export interface UploadBatcher {
 }
 
 export function createUploadBatcher(options: BatcherOptions): UploadBatcher {
-  const { upload, log = () => undefined, lingerMs = 150, quietMs = 5, maxLingerMs = 2000, maxInFlight = 4, maxAttempts = 4, backoffMs = 1000 } = options;
+  const { upload, log = () => undefined, lingerMs = 150, quietMs = 2, maxLingerMs = 2000, maxInFlight = 4, maxAttempts = 4, backoffMs = 1000 } = options;
   const flushBytes = Math.min(options.flushBytes ?? MAX_BODY_BYTES, MAX_BODY_BYTES);
   const queues = new Map<string, TargetQueue>();
   const advised = new Set<string>();

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { brotliDecompressSync, createBrotliDecompress } from 'node:zlib';
 import type { BodyFormat } from './queueEnvelope';
 import { RecordSplitter } from '../ingest/recordSplitter';
@@ -34,14 +34,21 @@ export function isCorruptPayload(error: unknown): boolean {
 /** An inline payload up to this size decompresses in one call: a quarter of the CPU of the stream for a 60 KB body. */
 const WHOLE_MAX_BYTES = 4 * 1024 * 1024;
 
-/** Decompresses a Brotli stream (a blob download) chunk by chunk, or a buffer (an inline message) whole when small. */
-export function decompressedChunks(source: Readable | Buffer): Readable {
+/** The decompressed payload: read as it arrives (a stream), or whole (one buffer in an array). */
+export type PayloadChunks = Readable | Buffer[];
+
+/**
+ * Decompresses a Brotli stream (a blob download) chunk by chunk, or a buffer (an inline message) whole when its
+ * output is small: a quarter of the stream's CPU for a 60 KB body, and no stream for a one-record message. Corrupt
+ * bytes throw here (buffer) or from the stream as it is read.
+ */
+export function decompressedChunks(source: Readable | Buffer): PayloadChunks {
   if (Buffer.isBuffer(source)) {
     try {
-      return Readable.from([brotliDecompressSync(source, { maxOutputLength: WHOLE_MAX_BYTES })]);
+      return [brotliDecompressSync(source, { maxOutputLength: WHOLE_MAX_BYTES })];
     } catch (error) {
-      // Larger (a very compressible body): streamed, so memory stays bounded. Corrupt bytes fail the same way there.
-      if ((error as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE') return Readable.from((async function* () { throw error; })());
+      // Larger (a very compressible body): streamed below, so memory stays bounded.
+      if ((error as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE') throw error;
     }
   }
   const brotli = createBrotliDecompress();
@@ -54,7 +61,7 @@ export function decompressedChunks(source: Readable | Buffer): Readable {
 }
 
 /** The record texts of a decompressed body, in slices; throws BodyStructureError for a body broken between records. */
-export async function* recordSlices(chunks: AsyncIterable<Buffer>, format: BodyFormat, sliceBytes = SLICE_BYTES): AsyncGenerator<RecordSlice> {
+export async function* recordSlices(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, format: BodyFormat, sliceBytes = SLICE_BYTES): AsyncGenerator<RecordSlice> {
   const splitter = new RecordSplitter(format);
   let texts: string[] = [];
   let bytes = 0;

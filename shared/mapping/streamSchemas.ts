@@ -129,5 +129,8 @@ function refuseDuplicates(files: readonly string[], schemas: readonly StreamSche
 
 /** The declared legacy tables that receive a Log-Type. */
 export function declaredTablesFor(logType: string, dir?: string): StreamSchema[] {
-  return loadStreamDeclarations(dir).filter((s) => s.logTypes?.includes(logType));
+  // Per message: the default folder is found once, not by walking the file system each time.
+  return loadStreamDeclarations(dir ?? (defaultDir ??= defaultStreamsDir())).filter((s) => s.logTypes?.includes(logType));
 }
+
+let defaultDir: string | undefined;
