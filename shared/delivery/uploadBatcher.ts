@@ -15,7 +15,10 @@ import type { UploadFn } from './ingestionClient';
  * maxLingerMs in any case.
  */
 
-/** The SDK's chunk limit, brackets and commas included: one call is one request the service accepts. */
+/**
+ * The SDKs' chunk limit (`SingleUploadThreshold = 1000000` in Azure.Monitor.Ingestion for .NET, `splitDataToChunks`
+ * in @azure/monitor-ingestion), brackets and commas included, under the service's 1,048,576-byte content limit.
+ */
 export const MAX_BODY_BYTES = 1_000_000;
 
 export interface BatcherOptions {
