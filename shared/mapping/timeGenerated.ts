@@ -25,5 +25,17 @@ export function inServiceWindow(time: Date, receivedAt: Date): boolean {
 export function chooseTimeGenerated(candidate: unknown, receivedAt: Date): string {
   // Callers that parsed the time already pass the Date.
   const time = candidate instanceof Date ? candidate : parseEventTime(candidate);
-  return time && inServiceWindow(time, receivedAt) ? time.toISOString() : receivedAt.toISOString();
+  return time && inServiceWindow(time, receivedAt) ? time.toISOString() : receivedIso(receivedAt);
+}
+
+let lastReceivedAt: Date | undefined;
+let lastReceivedIso = '';
+
+/** A message's records share one receive time (the same Date): its ISO text is made once, not once per record. */
+function receivedIso(receivedAt: Date): string {
+  if (receivedAt !== lastReceivedAt) {
+    lastReceivedAt = receivedAt;
+    lastReceivedIso = receivedAt.toISOString();
+  }
+  return lastReceivedIso;
 }
