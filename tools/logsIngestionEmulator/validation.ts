@@ -84,6 +84,8 @@ export function fitsColumnType(value: unknown, type: StreamColumnType): boolean 
 
 /** Cut a string to at most maxBytes of UTF-8 without splitting a character. */
 export function truncateUtf8(value: string, maxBytes: number): string {
+  // Cheap first (most values): n UTF-16 units are at most 3n bytes, and byteLength copies nothing.
+  if (value.length * 3 <= maxBytes || Buffer.byteLength(value, 'utf8') <= maxBytes) return value;
   const bytes = Buffer.from(value, 'utf8');
   if (bytes.length <= maxBytes) return value;
   let end = maxBytes;
