@@ -89,8 +89,8 @@ function recordInputs(texts: readonly string[], { envelope }: RecordContext): Re
   let inputs = inputsByTexts.get(texts);
   if (!inputs) {
     inputs = texts.map((text) => {
-      const parsed: ParsedRecord = parseRecordText(text);
-      return { ...parsed, eventId: eventId(envelope.workspaceId, envelope.logType, text) };
+      const { record, rawNumbers }: ParsedRecord = parseRecordText(text);
+      return { record, rawNumbers, eventId: eventId(envelope.workspaceId, envelope.logType, text) };
     });
     inputsByTexts.set(texts, inputs);
   }
