@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventId } from '../shared/mapping/eventId';
 import { listPoison, redrivePoison } from '../shared/handoff/redrive';
 import { relayRuntime } from '../shared/settings/relayRuntime';
+import { brotliCompressSync, constants } from 'node:zlib';
+import { createStorageHandoff } from '../shared/handoff/handoff';
 import { compressPayload } from '../shared/handoff/payloadCodec';
 import { STREAMS } from '../shared/mapping/streamSchemas';
 import { startLocalRunner, type LocalRunner } from '../tools/localRunner';
@@ -93,6 +95,32 @@ describe('delivery end to end: HTTP → Azurite queue → queue trigger → Logs
     ingestion.emulator.setFaults({ fraction: 0 });
     await eventually(async () => expect(await rowsWith(STREAMS.keeperSentinel.stream, (r) => (r.data as { run?: string })?.run === marker)).toHaveLength(1), 30_000);
     expect((await listPoison(relayRuntime().storage)).total).toBe(0);
+  });
+
+  it("delivers an earlier version's message and this version's, inline and small or 250 events", async () => {
+    const { storage } = relayRuntime();
+    const marker = randomUUID();
+    const records = (run: string, n: number) => Array.from({ length: n }, (_, i) => ({ ...keeperPushEvents[i % 5], run, note: `${run}-${i}` }));
+    const body = (run: string, n: number) => Buffer.from(JSON.stringify(records(run, n)));
+    // Exactly what earlier versions wrote, byte for byte: Brotli quality 0, text mode, base64.
+    const old = brotliCompressSync(body(`${marker}-old`, 3), { params: { [constants.BROTLI_PARAM_QUALITY]: 0, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT } });
+    await storage.queue.sendMessage(
+      JSON.stringify(testEnvelope(relay.workspaceId, { recordCount: 3, payload: { kind: 'inline', encoding: 'br-base64', format: 'json', data: old.toString('base64') } })),
+      { messageTimeToLive: -1 },
+    );
+    // This version's hand-off (its message text built once).
+    const handoff = createStorageHandoff(storage);
+    const meta = (n: number) => ({ ...testEnvelope(relay.workspaceId), recordCount: n }) as const;
+    const { v: _v, payload: _p, ...small } = meta(3);
+    const { v: _v2, payload: _p2, ...large } = meta(250);
+    const written = [
+      await handoff.enqueue(small, body(`${marker}-small`, 3), 'json'),
+      await handoff.enqueue(large, body(`${marker}-large`, 250), 'json'),
+    ];
+    expect(written.map((e) => e.payload.kind === 'inline' && e.payload.encoding)).toEqual(['br-base64', 'br-base64']);
+    for (const [run, n] of [['old', 3], ['small', 3], ['large', 250]] as const) {
+      await eventually(async () => expect(await rowsWith(STREAMS.keeperSentinel.stream, (r) => (r.data as { run?: string })?.run === `${marker}-${run}`)).toHaveLength(n));
+    }
   });
 
   it('poisons a message whose payload does not decompress at once, with the reason, without burning retries', async () => {

@@ -5,6 +5,7 @@ import { clearQueue, envelopeRecords, queuedEnvelopes } from './support/queueIns
 import { applyEnv, testRelay } from './support/relayEnv';
 import { commanderBatch, keeperAzureMonitorEvent, keeperPushEvents } from './support/keeperSamples';
 import type { HttpHandlerFn } from '../shared/ingest/ingestDoor';
+import { keeperBodies } from '../tools/bench/keeperEvents';
 
 const relay = testRelay('contract');
 let legacyLogs: HttpHandlerFn;
@@ -125,6 +126,15 @@ describe('POST /api/logs: the legacy contract', () => {
     expect(envelope).toMatchObject({ shape: 'keeper-commander', recordCount: 250, payload: { kind: 'inline' } });
     expect(Buffer.byteLength(JSON.stringify(envelope))).toBeLessThanOrEqual(64 * 1024);
     expect(await envelopeRecords(relay.connectionString, envelope!)).toEqual(batch);
+  });
+
+  it('keeps a 250-event Keeper push post (68 KB) in one inline message under the 64 KiB limit', async () => {
+    const [body] = keeperBodies(1);
+    expectAccepted(await post({ body: body! }));
+    const [envelope] = await envelopes();
+    expect(envelope).toMatchObject({ recordCount: 250, payload: { kind: 'inline', encoding: 'br-base64' } });
+    expect(Buffer.byteLength(JSON.stringify(envelope))).toBeLessThanOrEqual(64 * 1024);
+    expect(await envelopeRecords(relay.connectionString, envelope!)).toEqual(JSON.parse(body!.toString()));
   });
 
   it('labels Keeper Azure Monitor events and mixed shapes', async () => {

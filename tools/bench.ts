@@ -1,14 +1,17 @@
 import os from 'node:os';
 import { startAzurite } from './azurite';
 import { measureAckLatency } from './bench/ackLatency';
+import { codecTable } from './bench/codecCost';
 import { measureIngestCpu } from './bench/ingestCpu';
-import { EVENTS_PER_POST, keeperBodies } from './bench/keeperEvents';
+import { EVENTS_PER_POST, commanderBodies, keeperBodies } from './bench/keeperEvents';
 import { report } from './bench/report';
+import { renderTable } from './bench/table';
 
 /**
  * `npm run bench`: the relay's ingest cost and ack latency, each next to its baseline, measured in one run on this
  * machine (absolute numbers vary between machines; the ratios are what the targets are about). Not a test.
  *  1. CPU: the real legacy handler over signed 250-event Keeper posts, storage write in memory, vs JSON.parse + HMAC.
+ *     Then the payload codecs the hand-off could use, per post (bench/codecCost.ts): why the relay uses Brotli 0.
  *  2. Latency: 50 concurrent senders posting to the relay (own process) backed by Azurite, vs bare queue writes:
  *     paced at a fixed offered rate both sides sustain (the target: what the relay adds to an ack), then closed
  *     loop (each side's saturation capacity on this machine, for information). Both sides' acks wait on Azurite,
@@ -65,6 +68,12 @@ async function main(): Promise<void> {
 
   console.log(`1/2 ingest CPU: baseline and handler, ${CPU.runMs / 1000} s each after ${CPU.warmupMs / 1000} s warm-up...`);
   const cpu = await measureIngestCpu(bodies, CPU);
+  console.log('   payload codecs per post: encode, the storage SDK send (network left out), decode...');
+  const codecs = await codecTable([
+    { name: 'Keeper push', bodies },
+    { name: 'Keeper Commander', bodies: commanderBodies(BODIES) },
+    { name: 'Keeper push', bodies: bodies.map((b) => Buffer.from(JSON.stringify((JSON.parse(b.toString()) as unknown[]).slice(0, 10)))) },
+  ]);
 
   const { saturated } = ACK;
   const perSender = (ACK.concurrency * 1000) / paced.ratePerSec;
@@ -79,6 +88,7 @@ async function main(): Promise<void> {
   const ack = await measureAckLatency({ connectionString: azurite.connectionString, pid: azurite.process.pid }, bodies, { ...ACK, paced });
 
   const { table, allMet } = report({ cpu, ack, concurrency: ACK.concurrency, ackRate: paced.ratePerSec, bodyBytes });
+  console.log(`\nPayload codecs (CPU µs per post, median of interleaved rounds; the relay uses Brotli q0):\n${renderTable(codecs.header, codecs.rows)}`);
   console.log(`\n${table}\n\nAll targets met: ${allMet ? 'yes' : 'no'}`);
   console.log(
     `Paced ack latencies are open loop: each sender sends on its own schedule whether or not answers are quick ` +

@@ -12,6 +12,12 @@ import { recordChecker } from '../ingest/recordValidation';
 const YIELD_EVERY = 20_000;
 /** Bytes handed to the splitter at a time. */
 const SCAN_CHUNK = 256 * 1024;
+/**
+ * A JSON body up to this size is parsed whole, by one JSON.parse, instead of record by record: cheaper (no split,
+ * no per-record text) and still a constant bound on what a request holds (a few MB of objects at worst). Only a
+ * body that parses is taken this way; any other goes the split way, whose answers name where it broke.
+ */
+const WHOLE_PARSE_MAX_BYTES = 256 * 1024;
 
 export interface CheckedBody {
   recordCount: number;
@@ -63,6 +69,17 @@ export function parseRecord(body: Buffer, record: RecordBytes, format: BodyForma
   }
 }
 
+/** A JSON body's records (an array's elements, or a lone value), or undefined when the body does not parse. */
+function parsedWhole(body: Buffer): unknown[] | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8', bomLength(body)));
+  } catch {
+    return undefined;
+  }
+  return Array.isArray(value) ? value : [value];
+}
+
 /**
  * Validates a whole body held in memory (one request's, at most 30 MB): UTF-8, the format's structure, and every
  * record by the Log-Type's rules. Throws BodySyntaxError when it is not JSON/NDJSON, else a LegacyError naming the
@@ -70,8 +87,16 @@ export function parseRecord(body: Buffer, record: RecordBytes, format: BodyForma
  */
 export async function checkBody(body: Buffer, format: BodyFormat, logType: string): Promise<CheckedBody> {
   checkUtf8(body);
-  const splitter = new RecordSplitter(format);
   const checker = recordChecker(logType);
+  const values = format === 'json' && body.length <= WHOLE_PARSE_MAX_BYTES ? parsedWhole(body) : undefined;
+  if (values) {
+    for (let i = 0; i < values.length; i++) {
+      checker.check(values[i], i);
+      if ((i + 1) % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
+    }
+    return { recordCount: values.length, shape: checker.shape() };
+  }
+  const splitter = new RecordSplitter(format);
   let index = 0;
   const visit = async (records: RecordBytes[]) => {
     for (const record of records) {

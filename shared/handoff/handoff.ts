@@ -90,6 +90,38 @@ export function isQueueUnavailable(error: unknown): boolean {
   return e.statusCode === 429 || e.statusCode === 500 || e.statusCode === 503;
 }
 
+/** An envelope and its message text, serialised once. */
+interface QueueMessage {
+  envelope: Envelope;
+  text: string;
+}
+
+function queueMessage(envelope: Envelope): QueueMessage {
+  if (envelope.payload.kind !== 'inline') return { envelope, text: JSON.stringify(envelope) };
+  // JSON.stringify scans all ~20-30 KB of base64 for characters to escape (~50 µs a post); base64 has none, so the
+  // text is the rest of the envelope with the data spliced in as it is.
+  const { payload: inline, ...fields } = envelope;
+  const { data, ...payload } = inline;
+  const head = JSON.stringify({ ...fields, payload }); // ends with the payload's and the envelope's closing braces
+  return { envelope, text: `${head.slice(0, -2)},"data":"${data}"}}` };
+}
+
+/** Whether a message's text is within the queue's limit (UTF-8 bytes; never fewer than its UTF-16 length). */
+function fitsQueueMessage(text: string): boolean {
+  return text.length <= MAX_QUEUE_MESSAGE_BYTES && (text.length * 3 <= MAX_QUEUE_MESSAGE_BYTES || Buffer.byteLength(text) <= MAX_QUEUE_MESSAGE_BYTES);
+}
+
+/**
+ * The request's inline message (the compressed body, base64), or undefined when it does not fit one queue message
+ * and needs a claim-check blob. The body's text itself would often fit (a 250-event Commander post is 55 KB) but
+ * costs more: the storage SDK writes the message into XML escaping every quote as `&quot;` (tools/bench/codecCost.ts).
+ */
+async function inlineMessage(meta: EnvelopeMeta, body: Buffer, format: BodyFormat, compress: () => Promise<Buffer>): Promise<QueueMessage | undefined> {
+  if (body.length > INLINE_ATTEMPT_MAX_BODY) return undefined;
+  const message = queueMessage({ v: 1, ...meta, payload: { kind: 'inline', encoding: 'br-base64', format, data: (await compress()).toString('base64') } });
+  return fitsQueueMessage(message.text) ? message : undefined;
+}
+
 /** Marks an error thrown by the queue write (not by preparing the envelope or writing a claim-check blob). */
 class QueueWriteFailed extends Error {
   constructor(readonly envelope: Envelope, override readonly cause: unknown) {
@@ -128,7 +160,7 @@ export function createStorageHandoff(
   const ensureQueue = () => once(() => clients.queue.createIfNotExists(), () => queueReady, (p) => (queueReady = p));
   const ensureContainer = () => once(() => clients.container.createIfNotExists(), () => containerReady, (p) => (containerReady = p));
 
-  async function send(envelope: Envelope, text = JSON.stringify(envelope)): Promise<void> {
+  async function send({ envelope, text }: QueueMessage): Promise<void> {
     try {
       await ensureQueue();
       // messageTimeToLive -1: never expire; a delivery outage must not silently drop data.
@@ -149,45 +181,45 @@ export function createStorageHandoff(
   }
 
   /**
-   * One attempt: inline when the compressed body fits a message, else a claim-check blob (uploaded once, reused by
-   * later attempts) and a pointer message.
+   * One attempt: inline when the compressed body fits a message, else a claim-check blob (uploaded once, reused by later attempts) and a pointer message. The body is compressed
+   * at most once, and each message's text is built once: the text sent is the text measured.
    */
-  function attempts(meta: EnvelopeMeta, body: Buffer, compressed: Buffer, format: BodyFormat) {
-    let claimCheck: Envelope | undefined;
-    let inlineTooLarge = body.length > INLINE_ATTEMPT_MAX_BODY;
-    const inline: Envelope = { v: 1, ...meta, payload: { kind: 'inline', encoding: 'br-base64', format, data: inlineTooLarge ? '-' : compressed.toString('base64') } };
-    if (!inlineTooLarge && Buffer.byteLength(JSON.stringify(inline)) > MAX_QUEUE_MESSAGE_BYTES) inlineTooLarge = true;
-    /** The envelope this request travels in (uploading its claim-check blob first when it needs one). */
-    async function envelope(): Promise<Envelope> {
-      if (!inlineTooLarge) return inline;
-      claimCheck ??= await uploadClaimCheck(meta, compressed, format);
+  async function attempts(meta: EnvelopeMeta, body: Buffer, format: BodyFormat) {
+    let compressed: Buffer | undefined;
+    const compress = async () => (compressed ??= await compressPayload(body));
+    let claimCheck: QueueMessage | undefined;
+    let inline = await inlineMessage(meta, body, format, compress);
+    /** The message this request travels in (uploading its claim-check blob first when it needs one). */
+    async function message(): Promise<QueueMessage> {
+      if (inline) return inline;
+      claimCheck ??= queueMessage(await uploadClaimCheck(meta, await compress(), format));
       return claimCheck;
     }
     return {
       async store(): Promise<Envelope> {
         // The container is created on first use as before, also for inline requests: delivery's checkpoints live there.
         await ensureContainer();
-        const current = await envelope();
+        const current = await message();
         try {
           await send(current);
         } catch (error) {
-          if (current.payload.kind !== 'inline' || !(error instanceof QueueWriteFailed) || !isTooLarge(error.cause)) throw error;
-          inlineTooLarge = true;
-          const pointer = await envelope();
+          if (current.envelope.payload.kind !== 'inline' || !(error instanceof QueueWriteFailed) || !isTooLarge(error.cause)) throw error;
+          inline = undefined;
+          const pointer = await message();
           await send(pointer);
-          return pointer;
+          return pointer.envelope;
         }
-        return current;
+        return current.envelope;
       },
       async park(): Promise<Envelope> {
-        const current = await envelope();
+        const { envelope } = await message();
         await ensureContainer();
-        await parkEnvelope(clients.container, current);
-        return current;
+        await parkEnvelope(clients.container, envelope);
+        return envelope;
       },
       /** The request is refused, so its claim-check blob must not linger as an orphan. */
       async discard(): Promise<void> {
-        if (claimCheck?.payload.kind === 'blob') await clients.container.getBlockBlobClient(claimCheck.payload.blobName).deleteIfExists().catch(() => undefined);
+        if (claimCheck?.envelope.payload.kind === 'blob') await clients.container.getBlockBlobClient(claimCheck.envelope.payload.blobName).deleteIfExists().catch(() => undefined);
       },
     };
   }
@@ -205,8 +237,7 @@ export function createStorageHandoff(
 
   return {
     async enqueue(meta, body, format) {
-      const compressed = await compressPayload(body);
-      const request = attempts(meta, body, compressed, format);
+      const request = await attempts(meta, body, format);
       const startedAt = Date.now();
       let lastError: unknown;
       try {

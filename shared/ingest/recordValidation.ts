@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { KEEPER_ENVELOPE_SCHEMAS, keeperShapeOf, type KeeperShape } from '../mapping/keeperEvent';
+import { isValidKeeperEnvelope } from './keeperEnvelopeCheck';
 import { invalidData } from './legacyError';
 import type { RecordShape } from '../handoff/queueEnvelope';
 import { checkRecord, type RecordObject } from './recordRules';
@@ -21,6 +22,8 @@ function issueText(issue: z.core.$ZodIssue, record: RecordObject): string {
 
 function checkKeeperEvent(record: RecordObject, index: number): KeeperShape {
   const shape = keeperShapeOf(record);
+  // The common case without zod; zod decides (and words the error) whenever the fast check is not sure.
+  if (isValidKeeperEnvelope(shape, record)) return shape;
   const result = KEEPER_ENVELOPE_SCHEMAS[shape].safeParse(record);
   if (!result.success) {
     const name = shape === 'keeper-commander' ? 'Keeper Commander row' : 'Keeper event';

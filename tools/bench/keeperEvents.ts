@@ -96,3 +96,49 @@ export function keeperBodies(count: number, seed = 42): Buffer[] {
   }
   return bodies;
 }
+
+/** Shape C names for the push attributes Commander renames (keeper-events.md §1.C). */
+const COMMANDER_RENAMES: Readonly<Record<string, string>> = {
+  audit_event: 'audit_event_type',
+  remote_address: 'ip_address',
+  client_version: 'keeper_version',
+  result_code: 'status',
+};
+/** Attributes Commander's rows carry (keeper-events.md §1.C); the others of shape A are not in its rows. */
+const COMMANDER_KEEPS = new Set([
+  'audit_event_type', 'ip_address', 'keeper_version', 'username', 'timestamp', 'to_username', 'from_username', 'record_uid',
+  'shared_folder_uid', 'team_uid', 'role_id', 'node', 'channel', 'status', 'recipient', 'value', 'email', 'geo_location',
+]);
+
+function commanderEvent(r: Rand, time: number): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(keeperEvent(r, time))) {
+    const renamed = COMMANDER_RENAMES[name] ?? name;
+    // Second precision, as Commander writes it.
+    if (COMMANDER_KEEPS.has(renamed)) row[renamed] = renamed === 'timestamp' ? `${(value as string).slice(0, 19)}Z` : value;
+  }
+  return row;
+}
+
+/** Python's json.dumps defaults, as Commander posts flat rows: ", " and ": " separators, non-ASCII escaped. */
+function pythonJson(rows: Array<Record<string, unknown>>): string {
+  const row = (r: Record<string, unknown>) => `{${Object.entries(r).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(', ')}}`;
+  const text = `[${rows.map(row).join(', ')}]`;
+  return text.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * `count` distinct bodies of EVENTS_PER_POST shape-C rows, as Keeper Commander `audit-log --target azure-la` posts
+ * them (keeper-events.md §1.C): Python json.dumps text, so ", " and ": " separators and ASCII only.
+ */
+export function commanderBodies(count: number, seed = 7): Buffer[] {
+  const r = seededRandom(seed);
+  let time = Date.parse('2025-01-12T00:00:00.000Z');
+  const bodies: Buffer[] = [];
+  for (let b = 0; b < count; b++) {
+    const events: Array<Record<string, unknown>> = [];
+    for (let e = 0; e < EVENTS_PER_POST; e++) events.push(commanderEvent(r, (time += Math.floor(r() * 4000))));
+    bodies.push(Buffer.from(pythonJson(events)));
+  }
+  return bodies;
+}
