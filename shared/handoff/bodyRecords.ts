@@ -6,8 +6,9 @@ import { recordChecker } from '../ingest/recordValidation';
 
 /**
  * The door's check of a body, one record at a time: each record's text is parsed and validated on its own and
- * dropped, so a 30 MB post of ten million records never becomes ten million live objects. The event loop gets a
- * turn every YIELD_EVERY records, so one large post does not stall the other requests.
+ * dropped, so a 30 MB post of ten million records never becomes ten million live objects (a body of at most
+ * WHOLE_PARSE_MAX_BYTES, such as a 250-event post, is parsed whole: cheaper, and small enough to hold). The event
+ * loop gets a turn every YIELD_EVERY records, so one large post does not stall the other requests.
  */
 const YIELD_EVERY = 20_000;
 /** Bytes handed to the splitter at a time. */

@@ -23,7 +23,7 @@ function declaredFormat(contentType: string | null): BodyFormat | undefined {
 
 /**
  * A JSON array, a single event, or NDJSON; a body that is not JSON but has several lines is NDJSON.
- * Checked record by record (bodyRecords), never parsed whole.
+ * Checked by bodyRecords: record by record, or in one JSON.parse when small (a bound on memory either way).
  */
 async function checkKeeperBody(body: Buffer, format: BodyFormat | undefined): Promise<CheckedBody & { format: BodyFormat }> {
   if (format === 'ndjson') return { ...(await checkBody(body, 'ndjson', KEEPER_LOG_TYPE)), format };
