@@ -181,8 +181,9 @@ export function createStorageHandoff(
   }
 
   /**
-   * One attempt: inline when the compressed body fits a message, else a claim-check blob (uploaded once, reused by later attempts) and a pointer message. The body is compressed
-   * at most once, and each message's text is built once: the text sent is the text measured.
+   * One attempt: inline when the compressed body fits a message, else a claim-check blob (uploaded once, reused by
+   * later attempts) and a pointer message. The body is compressed at most once, and each message's text is built
+   * once: the text sent is the text measured.
    */
   async function attempts(meta: EnvelopeMeta, body: Buffer, format: BodyFormat) {
     let compressed: Buffer | undefined;
