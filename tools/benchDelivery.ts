@@ -2,38 +2,48 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startAzurite } from './azurite';
-import { prepareBacklog } from './benchDelivery/backlog';
-import { summarizeProfile } from './benchDelivery/profileSummary';
-import type { DeliveryMode } from './benchDelivery/protocol';
-import { runDelivery, type RunOptions, type RunResult } from './benchDelivery/runDelivery';
+import { MAX_BODY_BYTES } from '../shared/ingest/requestBody';
+import { MAX_RERUNS, superviseRound, type TrustedRound, ABNORMAL_FACTOR } from './bench/azuriteCost';
 import { EVENTS_PER_POST, keeperBodies } from './bench/keeperEvents';
 import { renderTable } from './bench/table';
+import { superviseAzurite, type AzuriteSupervisor } from './benchDelivery/azuriteSupervisor';
+import { prepareBacklog, type Backlog } from './benchDelivery/backlog';
+import { floorEventsPerCpuSec } from './benchDelivery/floor';
+import { summarizeProfile } from './benchDelivery/profileSummary';
+import type { DeliveryMode } from './benchDelivery/protocol';
+import { runDelivery, type RunResult } from './benchDelivery/runDelivery';
+import { sizedBodies } from './benchDelivery/sizedEvents';
+import { MAX_CONTENT_BYTES } from './logsIngestionEmulator/limits';
 
 /**
- * `node dist/tools/benchDelivery.js` (after `npm run build`): how fast the relay drains a backlog into the Logs
- * Ingestion API, and how full its upload calls are, measured in one run on this machine. Not a test.
- *  1. 80 queue messages of 250 shape-A Keeper events (20,000 events) are enqueued to Azurite through the relay's
- *     own hand-off before a delivery worker starts; the worker (its own process, relay defaults: shared batching)
- *     drains them into the emulator (its own process). Throughput = events / (worker start → last message deleted).
- *  2. The same backlog again with one upload call per message (no sharing), for the request-size comparison.
- * Three alternating rounds of each; the table shows each side's median run.
- * Diagnostics: BENCH_DELIVERY_PROFILE=1 adds one more, profiled run (worker and emulator) and prints where their
- * CPU went; BENCH_DELIVERY_TRACE=1 writes the worker's timeline of invocations and upload calls to stderr;
- * BENCH_DELIVERY_BATCHING / BENCH_DELIVERY_HOST (JSON) try other batcher / host.json queue settings.
- * Everything listens on 127.0.0.1; Azurite and the children are stopped on exit, error or Ctrl+C.
+ * `node dist/tools/benchDelivery.js` (after `npm run build`): how fast and how cheaply the relay's registered
+ * `deliver` function drains backlogs into the Logs Ingestion emulator (HTTPS, own process), and how full its
+ * upload calls are, everything measured in one run on this machine. Not a test; `npm run bench` runs it.
+ *  1. 80 queue messages × 250 shape-A Keeper events (20,000 events of ~278 B), enqueued to Azurite through the
+ *     relay's own hand-off, drained by a forked worker in two modes (protocol.ts), alternating, ROUNDS each:
+ *     `function` (the registered handler on messages already in memory: the Node worker's CPU in Azure; the
+ *     target row for CPU) and `trigger` (the local queue trigger receives and deletes too: the whole local drain;
+ *     the target row for wall throughput and call size). Plus the floor (floor.ts) on the same events.
+ *  2. 2,000 one-record messages through the trigger.
+ *  3. The scaling table: ~200 B / 2 KB / 20 KB events × posts of 1 / 10 / 250 / 5,000 events, each cell's backlog
+ *     sized to SCALE_BUDGET_BYTES (at most SCALE_MAX_MESSAGES messages), one trigger run each.
+ * Every run is checked (rows exactly the events posted, each relay_event_id distinct, queue empty, nothing
+ * poisoned) and supervised (azuriteSupervisor.ts): a stalled run, or an Azurite abnormally dear right after it, is
+ * re-run on a fresh Azurite at most twice, then shown as "not meaningful".
+ * BENCH_DELIVERY_PROFILE=1 adds a profiled run of each mode and prints where the worker's CPU went;
+ * BENCH_DELIVERY_QUICK=1 runs one round and a smaller scaling table (for trying changes).
  */
 
-const MESSAGES = 80;
-const LIMIT_BYTES = 1_048_576;
-const TARGET = { eventsPerSec: 20_000, meanRequestBytes: 921_600 };
-const RUN_TIMEOUT_MS = 30_000;
-const ROUNDS = 3;
-
-/** The run with the median throughput (odd number of rounds). */
-function median(results: RunResult[]): RunResult {
-  return [...results].sort((a, b) => a.eventsPerSec - b.eventsPerSec)[Math.floor(results.length / 2)]!;
-}
+const QUICK = process.env.BENCH_DELIVERY_QUICK === '1';
+const MAIN_MESSAGES = 80;
+const ROUNDS = QUICK ? 1 : 3;
+const ONE_RECORD_MESSAGES = 2_000;
+const SCALE_EVENT_BYTES = [200, 2_000, 20_000];
+const SCALE_POSTS = [1, 10, 250, 5_000];
+const SCALE_BUDGET_BYTES = (QUICK ? 2 : 8) * 1024 * 1024;
+const SCALE_MAX_MESSAGES = QUICK ? 100 : 400;
+const TARGET = { eventsPerCpuSec: 40_000, eventsPerSec: 25_000, meanShare: 0.95, oneRecordPerSec: 2_500 };
+const PARTIAL_SHARE = 0.9;
 
 const cleanups: Array<() => Promise<void>> = [];
 let interrupted = false;
@@ -51,104 +61,188 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 const n = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const met = (ok: boolean) => (ok ? 'yes' : 'NO');
 const cpu = (ms: number | undefined) => (ms === undefined ? '?' : `${n(ms)} ms`);
+const mb = (bytes: number) => `${n(bytes / 1_048_576, 1)} MB`;
+const NOT_MEANINGFUL = 'not meaningful (Azurite stalled or abnormal, see above)';
+
+let runNumber = 0;
+const workspaceId = randomUUID();
+
+async function supervised(sup: AzuriteSupervisor, backlog: Backlog, mode: DeliveryMode, what: string, profileDir?: string): Promise<TrustedRound<RunResult>> {
+  console.log(`${what}...`);
+  const round = await superviseRound(
+    () => runDelivery({ azurite: sup.current(), workspaceId, backlog, mode, label: `bench-delivery-${++runNumber}`, profileDir, onCleanup: (s) => void cleanups.push(s) }),
+    sup,
+    (l) => console.log(l),
+  );
+  if (round.meaningful) console.log(line(round.result));
+  else console.log(`  ${NOT_MEANINGFUL}: ${round.problems.join('; ')}`);
+  return round;
+}
+
+function line(r: RunResult): string {
+  return (
+    `  ${r.mode}: ${n(r.eventsPerSec)} events/s, ${n(r.eventsPerCpuSec)} events/worker CPU-s, ${n(r.worker.elapsedMs)} ms, ` +
+    `${r.emulator.acceptedCalls} calls of mean ${n(r.emulator.requestBytes.mean)} bytes, peak RSS ${mb(r.worker.maxRssBytes)}; ` +
+    `CPU over the run: worker ${cpu(r.worker.cpuMs)}, emulator ${cpu(r.emulatorCpuMs)}, Azurite ${cpu(r.azuriteCpuMs)}, other processes ${cpu(r.otherCpuMs)}`
+  );
+}
+
+/** The meaningful run with the median of `by` (lower median for an even count); undefined when none. */
+function median(rounds: TrustedRound<RunResult>[], by: (r: RunResult) => number): RunResult | undefined {
+  const ok = rounds.flatMap((r) => (r.meaningful ? [r.result] : [])).sort((a, b) => by(a) - by(b));
+  return ok[Math.floor((ok.length - 1) / 2)];
+}
+function spread(rounds: TrustedRound<RunResult>[], by: (r: RunResult) => number): string {
+  const values = rounds.flatMap((r) => (r.meaningful ? [by(r.result)] : []));
+  const dropped = rounds.length - values.length;
+  return `median of ${values.length}: ${n(Math.min(...values))}–${n(Math.max(...values))}${dropped ? `; ${dropped} not meaningful` : ''}`;
+}
+const partialCalls = (r: RunResult) => r.emulator.requestBytes.tenths.slice(0, Math.round(PARTIAL_SHARE * 10)).reduce((a, b) => a + b, 0);
+const callsCell = (r: RunResult) =>
+  `${r.emulator.requestBytes.count} calls of mean ${n(r.emulator.requestBytes.mean / 1024)} KiB (${n((r.emulator.requestBytes.mean / MAX_CONTENT_BYTES) * 100, 1)}%), ${partialCalls(r)} below ${PARTIAL_SHARE * 100}%`;
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const workspaceId = randomUUID();
-  const backlog = prepareBacklog(keeperBodies(MESSAGES), workspaceId);
-  const bodyBytes = backlog.bodies.reduce((sum, b) => sum + b.length, 0);
+  const main = prepareBacklog(keeperBodies(MAIN_MESSAGES));
   console.log(
-    `Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? 'unknown'}). Backlog: ${MESSAGES} messages × ` +
-      `${EVENTS_PER_POST} shape-A Keeper events = ${n(backlog.events)} events, ${n(bodyBytes / backlog.events)} bytes/event as posted.`,
+    `Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? 'unknown'}), load average ${os.loadavg().map((l) => n(l, 1)).join(' ')}. ` +
+      `Backlog: ${MAIN_MESSAGES} messages × ${EVENTS_PER_POST} shape-A Keeper events = ${n(main.events)} events, ${n(main.bytesPerEvent)} bytes/event as posted.`,
   );
+  if (process.env.BENCH_DELIVERY_HOST) console.log(`EXPERIMENT: BENCH_DELIVERY_HOST=${process.env.BENCH_DELIVERY_HOST} overrides host.json; the targets are about the defaults.`);
 
-  for (const name of ['BENCH_DELIVERY_BATCHING', 'BENCH_DELIVERY_HOST']) {
-    if (process.env[name]) console.log(`EXPERIMENT: ${name}=${process.env[name]} overrides the relay's defaults; the targets are about the defaults.`);
-  }
-  const azurite = await startAzurite();
-  cleanups.push(azurite.stop);
-  const base = {
-    connectionString: azurite.connectionString,
-    azuritePid: azurite.process.pid,
-    workspaceId,
-    backlog,
-    timeoutMs: RUN_TIMEOUT_MS,
-    onCleanup: (stop: () => Promise<void>) => void cleanups.push(stop),
-  } satisfies Partial<RunOptions>;
+  const floor = floorEventsPerCpuSec(main.bodies);
+  console.log(`floor (JSON.parse + JSON.stringify + gzip per ~1 MB, this process): ${n(floor)} events/CPU-s`);
+  const sup = await superviseAzurite();
+  cleanups.push(() => sup.stop());
+  console.log(`Azurite calibration: ${sup.calibration.map((c) => (c === undefined ? '?' : `${n(c, 2)} ms`)).join(', ')} of CPU per 1 KiB queue write`);
 
-  // Alternating rounds, each side's median reported: one run lasts 1-2 s, so a burst of other load on the machine
+  // Alternating rounds, each mode's median reported: one run lasts 1-2 s, so a burst of other load on the machine
   // would otherwise decide the comparison.
-  const runs: Record<DeliveryMode, RunResult[]> = { shared: [], 'per-message': [] };
+  const rounds: Record<DeliveryMode, TrustedRound<RunResult>[]> = { function: [], trigger: [] };
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const mode of ['shared', 'per-message'] as const) {
-      console.log(`round ${round}/${ROUNDS}, ${mode === 'shared' ? 'shared batching (relay defaults)' : 'one upload call per message'}...`);
-      const result = await runDelivery({ ...base, mode, label: `bench-${mode}-${round}` });
-      runs[mode].push(result);
-      console.log(line(result));
+    for (const mode of ['function', 'trigger'] as const) {
+      rounds[mode].push(await supervised(sup, main, mode, `round ${round}/${ROUNDS}, ${mode === 'function' ? 'delivery function alone (messages in memory)' : 'local queue trigger'}`));
     }
   }
-  const shared = median(runs.shared);
-  const single = median(runs['per-message']);
-  const range = (rs: RunResult[]) => `${n(Math.min(...rs.map((r) => r.eventsPerSec)))}–${n(Math.max(...rs.map((r) => r.eventsPerSec)))}`;
 
-  const meanShared = shared.emulator.requestBytes.mean;
-  const meanSingle = single.emulator.requestBytes.mean;
+  const oneRecord = prepareBacklog(keeperBodies(ONE_RECORD_MESSAGES / EVENTS_PER_POST).flatMap((b) => (JSON.parse(b.toString()) as unknown[]).map((e) => Buffer.from(JSON.stringify([e])))));
+  const single = await supervised(sup, oneRecord, 'trigger', `${n(ONE_RECORD_MESSAGES)} one-record messages, local queue trigger`);
+
+  const scaling: string[][] = [];
+  for (const eventBytes of SCALE_EVENT_BYTES) {
+    for (const perPost of SCALE_POSTS) {
+      const postBytes = eventBytes * perPost;
+      const cell = [`~${n(eventBytes)} B`, n(perPost)];
+      if (postBytes > MAX_BODY_BYTES) {
+        scaling.push([...cell, `refused by the door: a ${mb(postBytes)} post is over the ${mb(MAX_BODY_BYTES)} cap`, '', '', '', '', '']);
+        continue;
+      }
+      const messages = Math.max(1, Math.min(SCALE_MAX_MESSAGES, Math.floor(SCALE_BUDGET_BYTES / postBytes)));
+      const backlog = prepareBacklog(sizedBodies(eventBytes, perPost, messages));
+      const r = await supervised(sup, backlog, 'trigger', `scaling: ${messages} posts × ${perPost} events of ~${eventBytes} B`);
+      if (!r.meaningful) {
+        scaling.push([...cell, `${messages} × ${perPost}`, NOT_MEANINGFUL, '', '', '', '']);
+        continue;
+      }
+      const x = r.result;
+      scaling.push([
+        ...cell,
+        `${n(messages)} × ${n(perPost)} = ${n(backlog.events)}`,
+        n(x.eventsPerSec),
+        n(x.eventsPerCpuSec),
+        n((backlog.events * backlog.bytesPerEvent) / 1_048_576 / (x.worker.elapsedMs / 1000), 1),
+        n(x.emulator.requestBytes.count),
+        `${n(x.emulator.requestBytes.mean / 1024)} KiB`,
+      ]);
+    }
+  }
+
+  const fn = median(rounds.function, (r) => r.eventsPerCpuSec);
+  const fnWall = median(rounds.function, (r) => r.eventsPerSec);
+  const tr = median(rounds.trigger, (r) => r.eventsPerSec);
+  const trCpu = median(rounds.trigger, (r) => r.eventsPerCpuSec);
+  const us = (r: RunResult) => (r.worker.cpuMs * 1000) / r.events;
+  const abnormalLeft = [...rounds.function, ...rounds.trigger, single].filter((r) => !r.meaningful).length;
   const table = renderTable(
     ['Measurement', 'Result', 'Target', 'Met?'],
     [
       [
-        'Delivery throughput, backlog of 20,000 events (shared batching, relay defaults)',
-        `${n(shared.eventsPerSec)} events/s (median of ${ROUNDS}: ${range(runs.shared)})`,
+        'TARGET: worker events per CPU-second, delivery function alone (registered handler on messages already in memory, real batcher, HTTPS to the emulator; what the Node worker spends in Azure)',
+        fn ? `${n(fn.eventsPerCpuSec)} events/CPU-s = ${n(us(fn), 1)} µs/event (${spread(rounds.function, (r) => r.eventsPerCpuSec)})` : NOT_MEANINGFUL,
+        `≥ ${n(TARGET.eventsPerCpuSec)}`,
+        fn ? met(fn.eventsPerCpuSec >= TARGET.eventsPerCpuSec) : '?',
+      ],
+      [
+        'Worker events per CPU-second, whole worker process with the local queue trigger (adds receive, lease and delete: storage SDK and XML parsing, the Functions host\'s work in Azure)',
+        trCpu ? `${n(trCpu.eventsPerCpuSec)} events/CPU-s = ${n(us(trCpu), 1)} µs/event (${spread(rounds.trigger, (r) => r.eventsPerCpuSec)})${fn ? `; the trigger adds ${n(us(trCpu) - us(fn), 1)} µs/event` : ''}` : NOT_MEANINGFUL,
+        'shown',
+        '—',
+      ],
+      [
+        'Baseline, same run: floor of any relay (JSON.parse + JSON.stringify + gzip per ~1 MB of the same events, no mapping, no I/O)',
+        `${n(floor)} events/CPU-s = ${n(1e6 / floor, 1)} µs/event${fn ? `; the delivery function costs ${n(floor / fn.eventsPerCpuSec, 1)}x the floor` : ''}`,
+        'baseline',
+        '—',
+      ],
+      [
+        'TARGET: wall throughput, 20,000-event backlog, local queue trigger (the whole local drain)',
+        tr ? `${n(tr.eventsPerSec)} events/s (${spread(rounds.trigger, (r) => r.eventsPerSec)})` : NOT_MEANINGFUL,
         `≥ ${n(TARGET.eventsPerSec)} events/s`,
-        met(shared.eventsPerSec >= TARGET.eventsPerSec),
+        tr ? met(tr.eventsPerSec >= TARGET.eventsPerSec) : '?',
       ],
       [
-        'Mean upload request, uncompressed (shared batching)',
-        `${n(meanShared)} bytes = ${n((meanShared / LIMIT_BYTES) * 100, 1)}% of the 1 MB limit (${n(LIMIT_BYTES)}); ${shared.emulator.requestBytes.count} calls, max ${n(shared.emulator.requestBytes.max)}`,
-        `≥ ${n(TARGET.meanRequestBytes)} bytes`,
-        met(meanShared >= TARGET.meanRequestBytes),
-      ],
-      [
-        'Mean upload request, uncompressed (one call per message, no sharing)',
-        `${n(meanSingle)} bytes = ${n((meanSingle / LIMIT_BYTES) * 100, 1)}% of the limit; ${single.emulator.requestBytes.count} calls; shared calls are ${n(meanShared / meanSingle, 1)}× larger`,
-        'baseline',
+        'Wall throughput, same backlog, delivery function alone (messages in memory)',
+        fnWall ? `${n(fnWall.eventsPerSec)} events/s (${spread(rounds.function, (r) => r.eventsPerSec)})` : NOT_MEANINGFUL,
+        'shown',
         '—',
       ],
       [
-        'Delivery throughput (one call per message, no sharing)',
-        `${n(single.eventsPerSec)} events/s (median of ${ROUNDS}: ${range(runs['per-message'])})`,
-        'baseline',
+        'TARGET: mean upload request, uncompressed, share of the 1 MB limit (median trigger run)',
+        tr ? `${n(tr.emulator.requestBytes.mean)} bytes = ${n((tr.emulator.requestBytes.mean / MAX_CONTENT_BYTES) * 100, 1)}% of ${n(MAX_CONTENT_BYTES)}; ${tr.emulator.requestBytes.count} calls, ${partialCalls(tr)} partial (below ${PARTIAL_SHARE * 100}%), max ${n(tr.emulator.requestBytes.max)}` : NOT_MEANINGFUL,
+        `≥ ${TARGET.meanShare * 100}%`,
+        tr ? met(tr.emulator.requestBytes.mean >= TARGET.meanShare * MAX_CONTENT_BYTES) : '?',
+      ],
+      [
+        `TARGET: one-record messages (${n(ONE_RECORD_MESSAGES)} × 1 event), local queue trigger`,
+        single.meaningful ? `${n(single.result.eventsPerSec)} events/s; ${callsCell(single.result)}` : NOT_MEANINGFUL,
+        `≥ ${n(TARGET.oneRecordPerSec)} events/s`,
+        single.meaningful ? met(single.result.eventsPerSec >= TARGET.oneRecordPerSec) : '?',
+      ],
+      [
+        'Peak RSS of the worker process (maxRSS over its life)',
+        [fn && `function: ${mb(fn.worker.maxRssBytes)}`, tr && `trigger: ${mb(tr.worker.maxRssBytes)}`, single.meaningful && `one-record: ${mb(single.result.worker.maxRssBytes)}`].filter(Boolean).join(', '),
+        'shown',
         '—',
+      ],
+      [
+        'Bench trust: Azurite CPU per 1 KiB queue write, probed after every run',
+        `usual ${sup.check.usualMsPerOp === undefined ? '?' : `${n(sup.check.usualMsPerOp, 2)} ms`}; ${sup.check.reruns} run(s) re-run on a fresh Azurite (at most ${MAX_RERUNS} each); ${abnormalLeft} not meaningful`,
+        `≤ ${ABNORMAL_FACTOR}x usual, no stall`,
+        met(abnormalLeft === 0),
       ],
     ],
   );
   console.log(`\n${table}\n`);
   console.log(
-    `Method: each run gets a fresh emulator process and a fresh queue in one Azurite; the backlog is enqueued through ` +
-      `the relay's hand-off (inline Brotli envelopes, as the HTTP door writes them) before a forked worker (loaded, ` +
-      `clients built) is told to start; time runs until the worker deleted the last message, after which the emulator's ` +
-      `rows are checked (exactly ${n(backlog.events)}, every event id present), the queue is empty and nothing was poisoned. ` +
-      `Worker, emulator and Azurite share ${os.cpus().length} CPUs (CPU per run, and other processes', on the lines above). ` +
-      `Locally the worker also runs the queue trigger's receive/delete (storage SDK, XML); in Azure the Functions host does. Total ${n((Date.now() - started) / 1000, 1)} s.`,
+    renderTable(['Event size', 'Events/post', 'Posts × events', 'Events/s', 'Events/worker CPU-s', 'MB/s (as posted)', 'Upload calls', 'Mean call'], scaling),
+  );
+  console.log(
+    `\nMethod: every run gets a fresh emulator process and fresh queue; the backlog is enqueued through the relay's hand-off ` +
+      `(Brotli envelopes inline, claim-check blobs over 64 KiB, as the doors write them) before a forked worker (functions/ ` +
+      `loaded, clients built; function mode: messages received) is told to start; time runs until the last message was delivered ` +
+      `(trigger: deleted). Then the emulator's rows are checked against the events posted (count, each event by its fields, ` +
+      `distinct relay_event_id), the queue must be empty and nothing poisoned. Scaling cells: trigger mode, one run each, ` +
+      `${mb(SCALE_BUDGET_BYTES)} of events per cell (at most ${SCALE_MAX_MESSAGES} posts, at least one). Worker, emulator and Azurite share ` +
+      `${os.cpus().length} CPUs with whatever else runs (CPU per process on the lines above). Total ${n((Date.now() - started) / 1000, 1)} s.`,
   );
 
   if (process.env.BENCH_DELIVERY_PROFILE === '1') {
-    const profileDir = mkdtempSync(path.join(os.tmpdir(), 'bench-delivery-profile-'));
-    console.log(`\nprofiled run (shared batching; profiles in ${profileDir})...`);
-    const profiled = await runDelivery({ ...base, mode: 'shared', label: 'bench-profiled', profileDir });
-    console.log(line(profiled));
-    console.log(`worker (over the run):\n${summarizeProfile(profiled.workerProfile!)}`);
-    console.log(`emulator (whole process life):\n${summarizeProfile(path.join(profileDir, 'emulator.cpuprofile'))}`);
+    for (const mode of ['function', 'trigger'] as const) {
+      const profileDir = mkdtempSync(path.join(os.tmpdir(), `bench-delivery-profile-${mode}-`));
+      const profiled = await supervised(sup, main, mode, `\nprofiled ${mode} run (profiles in ${profileDir})`, profileDir);
+      if (profiled.meaningful) console.log(`worker (over the run):\n${summarizeProfile(profiled.result.workerProfile!)}`);
+    }
   }
-}
-
-function line(r: RunResult): string {
-  const b = r.worker.batcher;
-  return (
-    `  ${r.mode}: ${n(r.eventsPerSec)} events/s, ${n(r.worker.elapsedMs)} ms, ${r.emulator.acceptedCalls} calls of mean ${n(r.emulator.requestBytes.mean)} bytes; ` +
-    `CPU over the run: worker ${cpu(r.worker.cpuMs)}, emulator ${cpu(r.emulatorCpuMs)}, Azurite ${cpu(r.azuriteCpuMs)}, other processes ${cpu(r.otherCpuMs)}` +
-    (b ? `; batcher: ${b.calls} calls, ${n(b.bytes / Math.max(1, b.calls))} est. bytes/call, ${b.retriedRows} rows retried` : '')
-  );
 }
 
 main()

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { InvocationContext, type StorageQueueFunctionOptions } from '@azure/functions';
+import { InvocationContext, type LogHandler, type StorageQueueFunctionOptions } from '@azure/functions';
 import { QueueServiceClient, type DequeuedMessageItem } from '@azure/storage-queue';
 import { z } from 'zod';
 import { projectRoot } from './localSettings';
@@ -18,7 +18,10 @@ import { projectRoot } from './localSettings';
  * - after a failed invocation, CompleteProcessingMessageAsync poisons it at MaxDequeueCount, else makes it visible
  *   again after host.json's visibilityTimeout; after a success it deletes it;
  * - storage errors while polling back off and are logged, never thrown (QueueListener.ExecuteAsync).
- * Here, too, no storage error escapes as an unhandled rejection: a 30-second Azurite outage stops nothing.
+ * Here, too, no storage error escapes as an unhandled rejection: a 30-second Azurite outage stops nothing, and every
+ * storage call has a deadline (STORAGE_TRY_TIMEOUT_MS per try), so a stalled storage endpoint cannot freeze polling.
+ * Completions are independent: each finished invocation deletes its own message at once, concurrently with the
+ * others' deletes and with the next receive (nothing waits for a batch to finish, as in the host).
  */
 
 const hostQueuesSchema = z.object({
@@ -34,6 +37,13 @@ function seconds(timespan: string): number {
   const [h = '0', m = '0', s = '0'] = timespan.split(':');
   return Number(h) * 3600 + Number(m) * 60 + Number(s);
 }
+
+/**
+ * Per-try deadline of every storage call (receive, renew, delete, poison): Azure.Core's default network timeout,
+ * which the host's queue client uses (100 s, Azure.Core RetryOptions.NetworkTimeout); the storage SDK's own retries
+ * then try again.
+ */
+export const STORAGE_TRY_TIMEOUT_MS = 100_000;
 
 export function hostQueueSettings(): HostQueueSettings {
   const host = JSON.parse(readFileSync(path.join(projectRoot(), 'host.json'), 'utf8')) as { extensions?: { queues?: unknown } };
@@ -59,7 +69,7 @@ export interface QueueTriggerRunner {
 }
 
 /** The host hands a JSON message over parsed, other text as a string (messageEncoding none). */
-function triggerValue(text: string): unknown {
+export function triggerValue(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -73,6 +83,16 @@ function storageProblem(error: unknown): string {
   return [e.code, e.statusCode].filter((v) => v !== undefined).join(' ') || (e.message ?? String(error)).split('\n')[0]!;
 }
 
+/** The context the host gives a queue-triggered invocation: its trigger metadata (id, dequeue count, insertion time). */
+export function invocationContext(name: string, message: DequeuedMessageItem, n: number, logHandler?: LogHandler): InvocationContext {
+  return new InvocationContext({
+    functionName: name,
+    invocationId: `local-queue-${n}`,
+    triggerMetadata: { id: message.messageId, dequeueCount: message.dequeueCount, insertionTime: message.insertedOn },
+    ...(logHandler ? { logHandler } : {}),
+  });
+}
+
 export function startQueueTrigger(
   name: string,
   options: StorageQueueFunctionOptions,
@@ -82,7 +102,7 @@ export function startQueueTrigger(
 ): QueueTriggerRunner {
   const connection = process.env[options.connection];
   if (!connection) throw new Error(`queue trigger ${name}: app setting ${options.connection} (a connection string) is not set`);
-  const service = QueueServiceClient.fromConnectionString(connection);
+  const service = QueueServiceClient.fromConnectionString(connection, { retryOptions: { tryTimeoutInMs: STORAGE_TRY_TIMEOUT_MS } });
   const queue = service.getQueueClient(resolve(options.queueName));
   const poison = service.getQueueClient(`${queue.name}-poison`);
   const threshold = host.newBatchThreshold ?? Math.floor(host.batchSize / 2);
@@ -146,11 +166,7 @@ export function startQueueTrigger(
       );
       return;
     }
-    const context = new InvocationContext({
-      functionName: name,
-      invocationId: `local-queue-${++invocation}`,
-      triggerMetadata: { id: message.messageId, dequeueCount: message.dequeueCount, insertionTime: message.insertedOn },
-    });
+    const context = invocationContext(name, message, ++invocation);
     const lease = holdLease(message);
     let failure: unknown;
     let succeeded = false;

@@ -67,3 +67,60 @@ export class AzuriteCostCheck {
     );
   }
 }
+
+/** A storage operation or a round that missed its deadline: Azurite stalled (seen once: the ack bench waited forever). */
+export class StallError extends Error {}
+
+/** `work`, or a StallError naming `what` once `ms` pass first (the work itself is abandoned, not cancelled). */
+export async function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StallError(`${what} did not finish within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A round run under supervision: its result when meaningful, else why not (every attempt's problem). */
+export type TrustedRound<T> = { meaningful: true; result: T; attempts: number } | { meaningful: false; problems: string[]; attempts: number };
+
+export interface RoundSupervisor {
+  check: AzuriteCostCheck;
+  /** Azurite's CPU ms per operation of a small fixed probe, run right after a round (rejects with StallError). */
+  probe(): Promise<number | undefined>;
+  /** A fresh Azurite (new process, empty storage) for the next attempt. */
+  restart(): Promise<void>;
+}
+
+/**
+ * Runs a round; when it stalls (StallError) or Azurite's cost per operation right after it is abnormal (over
+ * ABNORMAL_FACTOR x usual), restarts Azurite and runs it again, at most MAX_RERUNS times; then the round is "not
+ * meaningful" rather than a figure. Any other error (for example delivered data that does not check) is thrown.
+ */
+export async function superviseRound<T>(run: () => Promise<T>, s: RoundSupervisor, say: (line: string) => void): Promise<TrustedRound<T>> {
+  const problems: string[] = [];
+  for (let attempt = 1; attempt <= MAX_RERUNS + 1; attempt++) {
+    let problem: string | undefined;
+    try {
+      const result = await run();
+      const msPerOp = await s.probe();
+      if (s.check.isAbnormal(msPerOp)) {
+        problem = `Azurite used ${fmt(msPerOp ?? 0, 2)} ms of CPU per probe operation, over ${ABNORMAL_FACTOR}x its usual ${fmt(s.check.usualMsPerOp ?? 0, 2)} ms`;
+      } else {
+        s.check.observe(msPerOp);
+        return { meaningful: true, result, attempts: attempt };
+      }
+    } catch (error) {
+      if (!(error instanceof StallError)) throw error;
+      problem = error.message;
+    }
+    problems.push(problem);
+    say(`  not trusted (attempt ${attempt} of ${MAX_RERUNS + 1}): ${problem}; restarting Azurite`);
+    if (attempt <= MAX_RERUNS) s.check.reruns++;
+    await s.restart();
+  }
+  return { meaningful: false, problems, attempts: MAX_RERUNS + 1 };
+}

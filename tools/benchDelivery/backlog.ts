@@ -1,50 +1,67 @@
 import { randomUUID } from 'node:crypto';
-import { eventId } from '../../shared/mapping/eventId';
 import { createStorageHandoff } from '../../shared/handoff/handoff';
 import { bodyToValues } from '../../shared/ingest/jsonBody';
-import { recordTexts } from '../../shared/mapping/recordTexts';
 import { KEEPER_LOG_TYPE, validateRecords } from '../../shared/ingest/recordValidation';
 import { createStorageClients } from '../../shared/handoff/storageClients';
+import { withDeadline } from '../bench/azuriteCost';
 
 /**
- * The backlog: Keeper posts turned into queue messages by the relay's own hand-off, with the meta the legacy door
+ * A backlog: Keeper posts turned into queue messages by the relay's own hand-off, with the meta the legacy door
  * (shared/ingest/legacyIngest.ts) gives them, so the worker drains exactly what the HTTP door would have written —
- * Brotli-compressed inline envelopes — without paying for HTTP and signatures in the bench.
+ * Brotli-compressed inline envelopes, or claim-check blobs over 64 KiB — without paying for HTTP and signatures.
+ *
+ * What must arrive is known by each event's fingerprint (its own fields as the Sentinel row keeps them, plus the
+ * bench's `bench_seq` when it has one), counted, so the check does not depend on how the relay computes event ids.
  */
 
 export interface Backlog {
   bodies: Buffer[];
-  /** relay_event_id of every event, as the Sentinel mapping computes it. */
-  expectedIds: Set<string>;
   events: number;
+  /** Expected rows: fingerprint → how many events have it. */
+  fingerprints: Map<string, number>;
+  /** Mean bytes of one event as posted (JSON, without the array's commas). */
+  bytesPerEvent: number;
 }
 
-export function prepareBacklog(bodies: Buffer[], workspaceId: string): Backlog {
-  const expectedIds = new Set<string>();
+type Fields = { audit_event?: unknown; username?: unknown; remote_address?: unknown; timestamp?: unknown; bench_seq?: unknown };
+const key = (f: Fields, seq: unknown) => `${String(f.audit_event)}|${String(f.username)}|${String(f.remote_address)}|${String(f.timestamp)}|${String(seq ?? '')}`;
+
+/** An event as posted; its `timestamp` is an ISO time with milliseconds, which the row keeps as is. */
+export const eventFingerprint = (event: Fields) => key(event, event.bench_seq);
+/** A row of the Keeper Sentinel stream: columns, and `bench_seq` in its `data`. */
+export const rowFingerprint = (row: Fields & { data?: Fields }) => key(row, row.data?.bench_seq);
+
+export function prepareBacklog(bodies: Buffer[]): Backlog {
+  const fingerprints = new Map<string, number>();
   let events = 0;
+  let bytes = 0;
   for (const body of bodies) {
-    for (const text of recordTexts(body, 'json')) {
-      expectedIds.add(eventId(workspaceId, KEEPER_LOG_TYPE, text));
+    const records = JSON.parse(body.toString('utf8')) as Fields[];
+    for (const record of records) {
+      const f = eventFingerprint(record);
+      fingerprints.set(f, (fingerprints.get(f) ?? 0) + 1);
       events++;
     }
+    bytes += body.length - 1 - records.length;
   }
-  return { bodies, expectedIds, events };
+  return { bodies, events, fingerprints, bytesPerEvent: bytes / Math.max(1, events) };
 }
 
-/** Enqueues every body as one message; returns the number of messages and how many went via a claim-check blob. */
-export async function enqueueBacklog(backlog: Backlog, workspaceId: string, connectionString: string, queueName: string, containerName: string) {
+/** Per enqueue (compression and one queue write, or a blob upload of up to 30 MB and a queue write). */
+const ENQUEUE_DEADLINE_MS = 30_000;
+const ENQUEUE_CONCURRENCY = 16;
+
+/** Enqueues every body as one message, a few at a time like concurrent senders; a stalled write throws StallError. */
+export async function enqueueBacklog(backlog: Backlog, workspaceId: string, connectionString: string, queueName: string, containerName: string): Promise<void> {
   const handoff = createStorageHandoff(createStorageClients({ connectionString }, queueName, containerName));
-  let blobs = 0;
   const one = async (body: Buffer) => {
     const { records, shape } = validateRecords(KEEPER_LOG_TYPE, bodyToValues(body, 'json'));
-    const envelope = await handoff.enqueue(
-      { requestId: randomUUID(), door: 'legacy', workspaceId, logType: KEEPER_LOG_TYPE, receivedAt: new Date().toISOString(), shape, recordCount: records.length },
-      body,
-      'json',
-    );
-    if (envelope.payload.kind === 'blob') blobs++;
+    const meta = { requestId: randomUUID(), door: 'legacy' as const, workspaceId, logType: KEEPER_LOG_TYPE, receivedAt: new Date().toISOString(), shape, recordCount: records.length };
+    await withDeadline(handoff.enqueue(meta, body, 'json'), ENQUEUE_DEADLINE_MS, 'enqueueing a backlog message');
   };
-  // A few at a time, like concurrent senders; order in the queue does not matter to delivery.
-  for (let i = 0; i < backlog.bodies.length; i += 8) await Promise.all(backlog.bodies.slice(i, i + 8).map(one));
-  return { messages: backlog.bodies.length, blobs };
+  let next = 0;
+  const lane = async () => {
+    while (next < backlog.bodies.length) await one(backlog.bodies[next++]!);
+  };
+  await Promise.all(Array.from({ length: ENQUEUE_CONCURRENCY }, lane));
 }

@@ -1,73 +1,89 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { deliverMessage } from '../../shared/delivery/deliverMessage';
-import { createDeliveryDeps } from '../../shared/delivery/deliveryRuntime';
-import { loadDeliverySettings } from '../../shared/delivery/deliverySettings';
-import { createUploadFn } from '../../shared/delivery/ingestionClient';
-import { createUploadBatcher, type BatcherOptions } from '../../shared/delivery/uploadBatcher';
-import { hostQueueSettings, startQueueTrigger, type HostQueueSettings } from '../localQueueTrigger';
-import type { WorkerCommand, WorkerReport } from './protocol';
+import type { StorageQueueFunctionOptions } from '@azure/functions';
+import { QueueServiceClient, type DequeuedMessageItem } from '@azure/storage-queue';
+import { loadRegistrations } from '../functionRegistry';
+import { hostQueueSettings, invocationContext, startQueueTrigger, STORAGE_TRY_TIMEOUT_MS, triggerValue, type HostQueueSettings } from '../localQueueTrigger';
+import type { DeliveryMode, WorkerCommand, WorkerReport } from './protocol';
 
 /**
  * One relay delivery worker, in a process of its own (forked by the bench), like a Functions worker: settings from
- * the environment, the real deliverMessage, the real upload batcher and SDK client, and the local queue trigger
- * with host.json's queue semantics. Modules load and clients are built before the bench says "go", so the
- * measured time is delivery, not start-up.
- *
- * BENCH_DELIVERY_MODE:
- *  - shared: createDeliveryDeps(settings) as the relay runs it: one batcher packing rows of concurrent messages;
- *  - per-message: a batcher of its own for each message (lingerMs 0, default flushBytes), so a message's rows go
- *    in one call of their own and never share one with another message's. (flushBytes: 1 would not do: it makes
- *    one call per row.)
+ * the environment and the `deliver` function exactly as functions/ registers it (so the bench follows whatever the
+ * delivery core becomes). Modules load, clients are built and (function mode) messages are received before the
+ * bench says "go", so the measured time is delivery, not start-up. Modes: see protocol.ts.
+ * BENCH_DELIVERY_HOST (JSON) overrides host.json's queue settings, for experiments only.
  */
 
-const mode = process.env.BENCH_DELIVERY_MODE === 'per-message' ? 'per-message' : 'shared';
+const mode = process.env.BENCH_DELIVERY_MODE as DeliveryMode;
 const expectedMessages = Number(process.env.BENCH_DELIVERY_MESSAGES);
 const profileFile = process.env.BENCH_DELIVERY_PROFILE_FILE;
+const host: HostQueueSettings = { ...hostQueueSettings(), ...(JSON.parse(process.env.BENCH_DELIVERY_HOST || '{}') as Partial<HostQueueSettings>) };
+const LEASE_SECONDS = 600;
 
 const send = (report: WorkerReport) => process.send!(report);
-
-const settings = loadDeliverySettings(process.env);
-const sdkUpload = createUploadFn(settings);
-// BENCH_DELIVERY_TRACE=1: a timeline of upload calls and invocations on stderr, to see where a run waits.
-const trace = process.env.BENCH_DELIVERY_TRACE === '1';
-let t0 = 0;
-const at = () => (performance.now() - t0).toFixed(0).padStart(5);
-const upload: typeof sdkUpload = trace
-  ? async (target, rows) => {
-      const bytes = rows.reduce((sum, r) => sum + r.length + 1, 1);
-      process.stderr.write(`${at()} ms upload start ${rows.length} rows ${bytes} bytes\n`);
-      await sdkUpload(target, rows);
-      process.stderr.write(`${at()} ms upload done  ${rows.length} rows\n`);
-    }
-  : sdkUpload;
-// Experiments only (the bench warns when set): BENCH_DELIVERY_BATCHING / BENCH_DELIVERY_HOST, JSON overriding the
-// shared batcher's options / host.json's queue settings, to see what a different setting would give.
-const batching = JSON.parse(process.env.BENCH_DELIVERY_BATCHING || '{}') as Partial<BatcherOptions>;
-const host = { ...hostQueueSettings(), ...(JSON.parse(process.env.BENCH_DELIVERY_HOST || '{}') as Partial<HostQueueSettings>) };
-const deps = createDeliveryDeps(settings, upload, batching);
 const quiet = () => undefined;
-const depsFor = () =>
-  mode === 'shared' ? { ...deps, log: quiet } : { ...deps, log: quiet, batcher: createUploadBatcher({ upload, lingerMs: 0 }) };
 
-async function run(): Promise<void> {
-  const session = profileFile ? new Session() : undefined;
-  if (session) {
-    session.connect();
-    await session.post('Profiler.enable');
-    await session.post('Profiler.start');
+function queueClient(options: StorageQueueFunctionOptions) {
+  const connection = process.env[options.connection]!;
+  const name = options.queueName.replace(/%([^%]+)%/g, (_, n: string) => process.env[n] ?? '');
+  return QueueServiceClient.fromConnectionString(connection, { retryOptions: { tryTimeoutInMs: STORAGE_TRY_TIMEOUT_MS } }).getQueueClient(name);
+}
+
+/** Function mode: every message of the backlog, received (leased for 10 minutes) before the measurement. */
+async function receiveAll(options: StorageQueueFunctionOptions): Promise<DequeuedMessageItem[]> {
+  const queue = queueClient(options);
+  const messages: DequeuedMessageItem[] = [];
+  while (messages.length < expectedMessages) {
+    const got = (await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: LEASE_SECONDS })).receivedMessageItems;
+    messages.push(...got);
+    if (got.length === 0) await new Promise((r) => setTimeout(r, 50));
   }
-  const cpuStart = process.cpuUsage();
-  const started = (t0 = performance.now());
-  const trigger = startQueueTrigger('deliver', {
-    queueName: '%RELAY_QUEUE_NAME%',
-    connection: 'RELAY_STORAGE',
-    handler: async (message) => {
-      if (trace) process.stderr.write(`${at()} ms invocation start\n`);
-      await deliverMessage(message, depsFor());
-      if (trace) process.stderr.write(`${at()} ms invocation done\n`);
-    },
-  }, host);
+  return messages;
+}
+
+/** The host's dispatch without its I/O: batches of batchSize, a new one once running invocations fall to the threshold. */
+async function invokeInMemory(options: StorageQueueFunctionOptions, messages: DequeuedMessageItem[]) {
+  const counts = { succeeded: 0, failed: 0, poisoned: 0 };
+  const threshold = host.newBatchThreshold ?? Math.floor(host.batchSize / 2);
+  const running = new Set<Promise<void>>();
+  let next = 0;
+  const invoke = async (message: DequeuedMessageItem, n: number) => {
+    try {
+      await options.handler(triggerValue(message.messageText), invocationContext('deliver', message, n, quiet));
+      counts.succeeded++;
+    } catch (error) {
+      counts.failed++;
+      console.error(`bench worker: invocation failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  while (next < messages.length) {
+    if (running.size > threshold) {
+      await Promise.race(running);
+      continue;
+    }
+    for (const message of messages.slice(next, next + host.batchSize)) {
+      const p: Promise<void> = invoke(message, ++next).finally(() => running.delete(p));
+      running.add(p);
+    }
+  }
+  await Promise.all(running);
+  return counts;
+}
+
+/** After the measurement: the host would have deleted each completed message; the bench checks the queue is empty. */
+async function deleteAll(options: StorageQueueFunctionOptions, messages: DequeuedMessageItem[]): Promise<void> {
+  const queue = queueClient(options);
+  let next = 0;
+  const lane = async () => {
+    while (next < messages.length) {
+      const m = messages[next++]!;
+      await queue.deleteMessage(m.messageId, m.popReceipt);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, lane));
+}
+
+async function untilDone(trigger: ReturnType<typeof startQueueTrigger>): Promise<void> {
   // counts().succeeded moves once a message is deleted from the queue, i.e. after its rows were accepted.
   // A 2 ms poll costs nothing measurable and bounds the timing error far below the run's length.
   await new Promise<void>((resolve) => {
@@ -78,24 +94,55 @@ async function run(): Promise<void> {
       }
     }, 2);
   });
-  const elapsedMs = performance.now() - started;
-  const cpu = process.cpuUsage(cpuStart);
-  if (session) {
-    const { profile } = await session.post('Profiler.stop');
-    writeFileSync(profileFile!, JSON.stringify(profile));
-    session.disconnect();
-  }
-  trigger.kill();
-  send({ type: 'done', elapsedMs, cpuMs: (cpu.user + cpu.system) / 1000, counts: trigger.counts(), batcher: mode === 'shared' ? deps.batcher.stats() : undefined });
 }
 
-process.on('message', (command: WorkerCommand) => {
-  if (command.type === 'go') {
-    run().catch((error: unknown) => {
-      send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-    });
-  }
-});
+async function main(): Promise<void> {
+  const registrations = await loadRegistrations();
+  const deliver = registrations.queue.find((r) => r.name === 'deliver');
+  if (!deliver) throw new Error('functions/ registers no queue function named deliver');
+  const options = { ...deliver } as StorageQueueFunctionOptions & { name?: string };
+  const received = mode === 'function' ? await receiveAll(options) : [];
+
+  process.on('message', (command: WorkerCommand) => {
+    if (command.type !== 'go') return;
+    void (async () => {
+      const session = profileFile ? new Session() : undefined;
+      if (session) {
+        session.connect();
+        await session.post('Profiler.enable');
+        await session.post('Profiler.start');
+      }
+      const cpuStart = process.cpuUsage();
+      const started = performance.now();
+      let counts: { succeeded: number; failed: number; poisoned: number };
+      let trigger: ReturnType<typeof startQueueTrigger> | undefined;
+      if (mode === 'function') {
+        counts = await invokeInMemory(options, received);
+      } else {
+        trigger = startQueueTrigger('deliver', options, host, LEASE_SECONDS);
+        await untilDone(trigger);
+        counts = trigger.counts();
+      }
+      const elapsedMs = performance.now() - started;
+      const cpu = process.cpuUsage(cpuStart);
+      if (session) {
+        const { profile } = await session.post('Profiler.stop');
+        writeFileSync(profileFile!, JSON.stringify(profile));
+        session.disconnect();
+      }
+      trigger?.kill();
+      if (mode === 'function') await deleteAll(options, received);
+      const maxRssBytes = process.resourceUsage().maxRSS * 1024;
+      send({ type: 'done', elapsedMs, cpuMs: (cpu.user + cpu.system) / 1000, maxRssBytes, counts });
+    })().catch(fail);
+  });
+  send({ type: 'ready' });
+}
+
+function fail(error: unknown): void {
+  send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+}
+
 // The bench going away (crash, Ctrl+C) closes the IPC channel: do not outlive it.
 process.on('disconnect', () => process.exit(0));
-send({ type: 'ready' });
+main().catch(fail);

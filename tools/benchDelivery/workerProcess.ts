@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { StallError, withDeadline } from '../bench/azuriteCost';
 import type { DeliveryMode, WorkerCommand, WorkerReport } from './protocol';
 
 export type WorkerResult = Extract<WorkerReport, { type: 'done' }>;
@@ -11,8 +12,20 @@ export interface WorkerChild {
   stop(): Promise<void>;
 }
 
-/** Forks worker.js with the relay's settings and waits until it is loaded and ready to start. */
-export async function startWorkerChild(env: Record<string, string>, mode: DeliveryMode, messages: number, profileFile?: string): Promise<WorkerChild> {
+/** Loading, building clients and (function mode) receiving the backlog into memory: seconds, unless Azurite stalled. */
+const READY_DEADLINE_MS = 60_000;
+
+/**
+ * Forks worker.js with the relay's settings and waits until it is loaded and ready to start (StallError after
+ * READY_DEADLINE_MS). `onStop` is registered before the wait, so a stalled child is still stopped.
+ */
+export async function startWorkerChild(
+  env: Record<string, string>,
+  mode: DeliveryMode,
+  messages: number,
+  onStop: (stop: () => Promise<void>) => void,
+  profileFile?: string,
+): Promise<WorkerChild> {
   const child: ChildProcess = fork(path.join(__dirname, 'worker.js'), [], {
     env: {
       ...process.env,
@@ -43,16 +56,25 @@ export async function startWorkerChild(env: Record<string, string>, mode: Delive
       if (report.type === 'error') throw new Error(`delivery worker failed: ${report.message}`);
       return report;
     });
-  await next('ready');
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    });
+  onStop(stop);
+  await withDeadline(next('ready'), READY_DEADLINE_MS, 'the delivery worker getting ready');
 
   return {
     pid: child.pid,
+    stop,
     async run(timeoutMs) {
       const done = next('done') as Promise<WorkerResult>;
       child.send({ type: 'go' } satisfies WorkerCommand);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`delivery did not finish within ${timeoutMs / 1000} s`)), timeoutMs);
+        timer = setTimeout(() => reject(new StallError(`delivery did not finish within ${timeoutMs / 1000} s`)), timeoutMs);
       });
       try {
         return await Promise.race([done, timeout]);
@@ -60,12 +82,5 @@ export async function startWorkerChild(env: Record<string, string>, mode: Delive
         clearTimeout(timer);
       }
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      }),
   };
 }

@@ -1,4 +1,5 @@
 import type { FaultKind } from './faults';
+import { MAX_CONTENT_BYTES } from './limits';
 import type { RowLosses } from './validation';
 
 /** Size of accepted request bodies, uncompressed (what the 1 MB limit is measured on). */
@@ -7,6 +8,8 @@ export interface RequestSizeStats {
   count: number;
   mean: number;
   max: number;
+  /** Calls by size in tenths of the 1 MB limit: index i counts sizes in [i/10, (i+1)/10) of it (10: at the limit). */
+  tenths: number[];
 }
 
 /** Everything the real service would lose silently, per stream. */
@@ -43,7 +46,7 @@ function emptyStats(): EmulatorStats {
     responses: {},
     faults: {},
     gzipCalls: 0,
-    requestBytes: { total: 0, count: 0, mean: 0, max: 0 },
+    requestBytes: { total: 0, count: 0, mean: 0, max: 0, tenths: new Array<number>(11).fill(0) },
     drops: { undeclaredProperties: {}, typeMismatches: {}, truncatedValues: {}, staleTimeGenerated: {} },
   };
 }
@@ -82,6 +85,7 @@ export class StatsRecorder {
     size.count++;
     size.mean = size.total / size.count;
     size.max = Math.max(size.max, uncompressedBytes);
+    size.tenths[Math.min(10, Math.floor((uncompressedBytes * 10) / MAX_CONTENT_BYTES))]!++;
     addCounts(s.drops.undeclaredProperties, stream, losses.undeclaredProperties);
     addCounts(s.drops.typeMismatches, stream, losses.typeMismatches);
     addCounts(s.drops.truncatedValues, stream, losses.truncatedValues);
