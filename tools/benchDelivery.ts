@@ -11,7 +11,7 @@ import { prepareBacklog, type Backlog } from './benchDelivery/backlog';
 import { floorEventsPerCpuSec } from './benchDelivery/floor';
 import { summarizeProfile } from './benchDelivery/profileSummary';
 import type { DeliveryMode } from './benchDelivery/protocol';
-import { runDelivery, type RunResult } from './benchDelivery/runDelivery';
+import { azuriteMsPerOpInRun, runDelivery, type RunResult } from './benchDelivery/runDelivery';
 import { sizedBodies } from './benchDelivery/sizedEvents';
 import { MAX_CONTENT_BYTES } from './logsIngestionEmulator/limits';
 
@@ -28,7 +28,7 @@ import { MAX_CONTENT_BYTES } from './logsIngestionEmulator/limits';
  *  3. The scaling table: ~200 B / 2 KB / 20 KB events × posts of 1 / 10 / 250 / 5,000 events, each cell's backlog
  *     sized to SCALE_BUDGET_BYTES (at most SCALE_MAX_MESSAGES messages), one trigger run each.
  * Every run is checked (rows exactly the events posted, each relay_event_id distinct, queue empty, nothing
- * poisoned) and supervised (azuriteSupervisor.ts): a stalled run, or an Azurite abnormally dear right after it, is
+ * poisoned) and supervised (azuriteSupervisor.ts): a stalled run, or an Azurite abnormally dear during or right after it, is
  * re-run on a fresh Azurite at most twice, then shown as "not meaningful".
  * BENCH_DELIVERY_PROFILE=1 adds a profiled run of each mode and prints where the worker's CPU went;
  * BENCH_DELIVERY_QUICK=1 runs one round and a smaller scaling table (for trying changes).
@@ -73,6 +73,7 @@ async function supervised(sup: AzuriteSupervisor, backlog: Backlog, mode: Delive
     () => runDelivery({ azurite: sup.current(), workspaceId, backlog, mode, label: `bench-delivery-${++runNumber}`, profileDir, onCleanup: (s) => void cleanups.push(s) }),
     sup,
     (l) => console.log(l),
+    azuriteMsPerOpInRun,
   );
   if (round.meaningful) console.log(line(round.result));
   else console.log(`  ${NOT_MEANINGFUL}: ${round.problems.join('; ')}`);
@@ -150,7 +151,7 @@ async function main(): Promise<void> {
         `${n(messages)} × ${n(perPost)} = ${n(backlog.events)}`,
         n(x.eventsPerSec),
         n(x.eventsPerCpuSec),
-        n((backlog.events * backlog.bytesPerEvent) / 1_048_576 / (x.worker.elapsedMs / 1000), 1),
+        n((backlog.events * backlog.bytesPerEvent) / 1_048_576 / (x.worker.elapsedMs / 1000), 2),
         n(x.emulator.requestBytes.count),
         `${n(x.emulator.requestBytes.mean / 1024)} KiB`,
       ]);
@@ -215,7 +216,7 @@ async function main(): Promise<void> {
         '—',
       ],
       [
-        'Bench trust: Azurite CPU per 1 KiB queue write, probed after every run',
+        'Bench trust: Azurite CPU per operation, during every run and in a probe of 1 KiB queue writes after it',
         `usual ${sup.check.usualMsPerOp === undefined ? '?' : `${n(sup.check.usualMsPerOp, 2)} ms`}; ${sup.check.reruns} run(s) re-run on a fresh Azurite (at most ${MAX_RERUNS} each); ${abnormalLeft} not meaningful`,
         `≤ ${ABNORMAL_FACTOR}x usual, no stall`,
         met(abnormalLeft === 0),

@@ -1,3 +1,4 @@
+import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { poisonQueueName } from '../../shared/handoff/poisonMessage';
 import { STREAMS } from '../../shared/mapping/streamSchemas';
@@ -33,6 +34,7 @@ export interface RunResult {
   worker: WorkerResult;
   emulator: EmulatorStats;
   events: number;
+  messages: number;
   eventsPerSec: number;
   /** Events per CPU-second of the worker process. */
   eventsPerCpuSec: number;
@@ -43,6 +45,17 @@ export interface RunResult {
   otherCpuMs: number | undefined;
   workerProfile?: string;
 }
+
+/**
+ * Queue-write equivalents Azurite serves per message during a run, at most: its share of a receive (of up to 32),
+ * its delete, and the blob read of a claim-checked message; with the status blob writes, 3 is an upper bound.
+ * Azurite's CPU in a run over this many operations per message is judged like the probe (azuriteCost.ts).
+ */
+const AZURITE_OPS_PER_MESSAGE = 3;
+
+/** Azurite's CPU per operation during the run, taking every message as AZURITE_OPS_PER_MESSAGE operations. */
+export const azuriteMsPerOpInRun = (r: RunResult): number | undefined =>
+  r.azuriteCpuMs === undefined ? undefined : r.azuriteCpuMs / (r.messages * AZURITE_OPS_PER_MESSAGE);
 
 /** A run's deadline: generous for today's slowest cell (one-record messages at ~130/s), finite for a stall. */
 export function runDeadlineMs(backlog: Backlog): number {
@@ -106,6 +119,21 @@ async function verify(o: RunOptions, stats: EmulatorStats, rows: Record<string, 
   if (problems.length > 0) throw new Error(`${o.mode} run ${o.label} did not deliver the backlog: ${problems.join('; ')}`);
 }
 
+/** The run's queues and container go: an in-memory Azurite holding every run's blobs would grow dearer. */
+async function dropRunStorage(o: RunOptions): Promise<void> {
+  const queues = QueueServiceClient.fromConnectionString(o.azurite.connectionString);
+  const blobs = BlobServiceClient.fromConnectionString(o.azurite.connectionString);
+  await withDeadline(
+    Promise.all([
+      queues.getQueueClient(o.label).deleteIfExists(),
+      queues.getQueueClient(poisonQueueName(o.label)).deleteIfExists(),
+      blobs.getContainerClient(o.label).deleteIfExists(),
+    ]),
+    CHECK_DEADLINE_MS,
+    `dropping run ${o.label}'s queues and container`,
+  );
+}
+
 /** One run: a fresh emulator child, the backlog enqueued, then a fresh worker child drains it; checked after. */
 export async function runDelivery(o: RunOptions): Promise<RunResult> {
   const emulator = await startEmulatorChild(
@@ -152,6 +180,7 @@ export async function runDelivery(o: RunOptions): Promise<RunResult> {
       worker: result,
       emulator: stats,
       events,
+      messages: o.backlog.bodies.length,
       eventsPerSec: events / (result.elapsedMs / 1000),
       eventsPerCpuSec: events / (result.cpuMs / 1000),
       emulatorCpuMs,
@@ -161,5 +190,6 @@ export async function runDelivery(o: RunOptions): Promise<RunResult> {
     };
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await dropRunStorage(o).catch(() => undefined);
   }
 }
