@@ -52,5 +52,31 @@ export function summarizeProfile(file: string, top = 12): string {
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([name, us]) => `    ${((us / busy) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(5)} ms  ${name}`);
-  return [`  busy ${(busy / 1000).toFixed(0)} ms; self time by place:`, ...ranked(byPlace), '  by function:', ...ranked(byFunction)].join('\n');
+  // Inclusive: every sample with a frame of the package on its stack (its natives and callees count too).
+  const under = (pkg: string) => {
+    const memo = new Map<number, boolean>();
+    const has = (id: number): boolean => {
+      let v = memo.get(id);
+      if (v === undefined) {
+        const p = parent.get(id);
+        v = byId.get(id)!.url.includes(`/node_modules/${pkg}/`) || (p !== undefined && has(p));
+        memo.set(id, v);
+      }
+      return v;
+    };
+    let us = 0;
+    profile.samples.forEach((id, i) => {
+      if (byId.get(id)?.functionName !== '(idle)' && has(id)) us += profile.timeDeltas[i] ?? 0;
+    });
+    return `    ${((us / busy) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(5)} ms  ${pkg}`;
+  };
+  return [
+    `  busy ${(busy / 1000).toFixed(0)} ms; self time by place:`,
+    ...ranked(byPlace),
+    '  by function:',
+    ...ranked(byFunction),
+    '  inclusive (with callees): XML parsing of storage responses, the storage SDK as a whole:',
+    under('fast-xml-parser'),
+    under('@azure/storage-queue'),
+  ].join('\n');
 }
