@@ -16,7 +16,16 @@ import { withDeadline } from '../bench/azuriteCost';
 
 export interface Backlog {
   bodies: Buffer[];
+  /** Events of `bodies`: what the measurement counts. */
   events: number;
+  /**
+   * Posts delivered before the measurement, from a queue of their own (`<queue>-warmup`): the worker's JIT is warm
+   * and the modules the delivery core loads lazily are loaded, so the figures are the steady state (cold start has a
+   * bench of its own).
+   */
+  warmup: Buffer[];
+  /** Rows the emulator must hold at the end: the events of `bodies` and `warmup`. */
+  expectedRows: number;
   /** Expected rows: fingerprint → how many events have it. */
   fingerprints: Map<string, number>;
   /** Mean bytes of one event as posted (JSON, without the array's commas). */
@@ -31,10 +40,18 @@ export const eventFingerprint = (event: Fields) => key(event, event.bench_seq);
 /** A row of the Keeper Sentinel stream: columns, and `bench_seq` in its `data`. */
 export const rowFingerprint = (row: Fields & { data?: Fields }) => key(row, row.data?.bench_seq);
 
-export function prepareBacklog(bodies: Buffer[]): Backlog {
+export function prepareBacklog(bodies: Buffer[], warmup: Buffer[]): Backlog {
   const fingerprints = new Map<string, number>();
   let events = 0;
   let bytes = 0;
+  let warmEvents = 0;
+  for (const body of warmup) {
+    for (const record of JSON.parse(body.toString('utf8')) as Fields[]) {
+      const f = eventFingerprint(record);
+      fingerprints.set(f, (fingerprints.get(f) ?? 0) + 1);
+      warmEvents++;
+    }
+  }
   for (const body of bodies) {
     const records = JSON.parse(body.toString('utf8')) as Fields[];
     for (const record of records) {
@@ -44,15 +61,23 @@ export function prepareBacklog(bodies: Buffer[]): Backlog {
     }
     bytes += body.length - 1 - records.length;
   }
-  return { bodies, events, fingerprints, bytesPerEvent: bytes / Math.max(1, events) };
+  return { bodies, events, warmup, expectedRows: events + warmEvents, fingerprints, bytesPerEvent: bytes / Math.max(1, events) };
 }
 
 /** Per enqueue (compression and one queue write, or a blob upload of up to 30 MB and a queue write). */
 const ENQUEUE_DEADLINE_MS = 30_000;
 const ENQUEUE_CONCURRENCY = 16;
 
-/** Enqueues every body as one message, a few at a time like concurrent senders; a stalled write throws StallError. */
+export const warmupQueueName = (queueName: string) => `${queueName}-warmup`;
+
+/** Enqueues the warm-up posts to their queue, then every body as one message, a few at a time like concurrent senders. */
 export async function enqueueBacklog(backlog: Backlog, workspaceId: string, connectionString: string, queueName: string, containerName: string): Promise<void> {
+  await enqueueBodies(backlog.warmup, workspaceId, connectionString, warmupQueueName(queueName), containerName);
+  await enqueueBodies(backlog.bodies, workspaceId, connectionString, queueName, containerName);
+}
+
+/** A stalled write throws StallError. */
+async function enqueueBodies(bodies: Buffer[], workspaceId: string, connectionString: string, queueName: string, containerName: string): Promise<void> {
   const handoff = createStorageHandoff(createStorageClients({ connectionString }, queueName, containerName));
   const one = async (body: Buffer) => {
     const { records, shape } = validateRecords(KEEPER_LOG_TYPE, bodyToValues(body, 'json'));
@@ -61,7 +86,7 @@ export async function enqueueBacklog(backlog: Backlog, workspaceId: string, conn
   };
   let next = 0;
   const lane = async () => {
-    while (next < backlog.bodies.length) await one(backlog.bodies[next++]!);
+    while (next < bodies.length) await one(bodies[next++]!);
   };
   await Promise.all(Array.from({ length: ENQUEUE_CONCURRENCY }, lane));
 }

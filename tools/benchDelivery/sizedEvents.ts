@@ -8,11 +8,11 @@ import { seededRandom } from '../seededRandom';
 
 const CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,-_/:';
 
-export function sizedBodies(eventBytes: number, eventsPerPost: number, posts: number, seed = 7): Buffer[] {
+export function sizedBodies(eventBytes: number, eventsPerPost: number, posts: number, seed = 7, firstSeq = 0): Buffer[] {
   const r = seededRandom(seed);
   const pool = Array.from({ length: 65_536 }, () => CHARS[Math.floor(r() * CHARS.length)]).join('');
   let time = Date.parse('2025-01-12T00:00:00.000Z');
-  let seq = 0;
+  let seq = firstSeq;
   const bodies: Buffer[] = [];
   for (let p = 0; p < posts; p++) {
     const events: string[] = [];

@@ -23,6 +23,7 @@ export async function startWorkerChild(
   env: Record<string, string>,
   mode: DeliveryMode,
   messages: number,
+  warmupMessages: number,
   onStop: (stop: () => Promise<void>) => void,
   profileFile?: string,
 ): Promise<WorkerChild> {
@@ -32,6 +33,7 @@ export async function startWorkerChild(
       ...env,
       BENCH_DELIVERY_MODE: mode,
       BENCH_DELIVERY_MESSAGES: String(messages),
+      BENCH_DELIVERY_WARMUP_MESSAGES: String(warmupMessages),
       ...(profileFile ? { BENCH_DELIVERY_PROFILE_FILE: profileFile } : {}),
     },
     // The relay's own log lines go to stderr, so stdout keeps only the bench's report.
