@@ -27,7 +27,7 @@ import { MAX_CONTENT_BYTES } from './logsIngestionEmulator/limits';
  *  2. 2,000 one-record messages in function mode (the target row), and 400 through the trigger.
  *  3. The scaling table: ~200 B / 2 KB / 20 KB events × posts of 1 / 10 / 250 / 5,000 events, each cell's backlog
  *     sized to SCALE_BUDGET_BYTES (at most SCALE_MAX_MESSAGES messages), one trigger run each.
- * Every run is checked (rows exactly the events posted, each relay_event_id distinct, queue empty, nothing
+ * Every run is checked (rows exactly the events posted, every relay_event_id present, queue empty, nothing
  * poisoned) and supervised (azuriteSupervisor.ts): a stalled run, or an Azurite abnormally dear during or right after it, is
  * re-run on a fresh Azurite at most twice, then shown as "not meaningful".
  * Each run first delivers a warm-up post (backlog.ts), so the figures are the steady state.
@@ -107,7 +107,7 @@ const callsCell = (r: RunResult) =>
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const main = prepareBacklog(keeperBodies(MAIN_MESSAGES), keeperBodies(1, 4242));
+  const main = prepareBacklog(keeperBodies(MAIN_MESSAGES), keeperBodies(1, 4242), workspaceId);
   console.log(
     `Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? 'unknown'}), load average ${os.loadavg().map((l) => n(l, 1)).join(' ')}. ` +
       `Backlog: ${MAIN_MESSAGES} messages × ${EVENTS_PER_POST} shape-A Keeper events = ${n(main.events)} events, ${n(main.bytesPerEvent)} bytes/event as posted.`,
@@ -129,14 +129,15 @@ async function main(): Promise<void> {
     }
   }
 
-  const oneRecord = prepareBacklog(
+  const oneRecord: Backlog = prepareBacklog(
     keeperBodies(ONE_RECORD_MESSAGES / EVENTS_PER_POST).flatMap((b) => (JSON.parse(b.toString()) as unknown[]).map((e) => Buffer.from(JSON.stringify([e])))),
     keeperBodies(1, 4242),
+    workspaceId,
   );
   const single = await supervised(sup, oneRecord, 'function', `${n(ONE_RECORD_MESSAGES)} one-record messages, delivery function alone (messages in memory)`);
   const singleTrigger = await supervised(
     sup,
-    prepareBacklog(oneRecord.bodies.slice(0, ONE_RECORD_TRIGGER_MESSAGES), oneRecord.warmup),
+    prepareBacklog(oneRecord.bodies.slice(0, ONE_RECORD_TRIGGER_MESSAGES), oneRecord.warmup, workspaceId),
     'trigger',
     `${n(ONE_RECORD_TRIGGER_MESSAGES)} one-record messages, local queue trigger`,
   );
@@ -154,7 +155,7 @@ async function main(): Promise<void> {
       const messages = Math.max(1, Math.min(SCALE_MAX_MESSAGES, Math.floor(SCALE_BUDGET_BYTES / postBytes)));
       // Warm-up: one post of the cell's event size, at most 250 events and ~1 MB, numbered apart from the cell's own.
       const warmEvents = Math.max(1, Math.min(EVENTS_PER_POST, Math.floor(1_048_576 / eventBytes)));
-      const backlog = prepareBacklog(sizedBodies(eventBytes, perPost, messages), sizedBodies(eventBytes, warmEvents, 1, 99, 10_000_000));
+      const backlog = prepareBacklog(sizedBodies(eventBytes, perPost, messages), sizedBodies(eventBytes, warmEvents, 1, 99, 10_000_000), workspaceId);
       const r = await supervised(sup, backlog, 'trigger', `scaling: ${messages} posts × ${perPost} events of ~${eventBytes} B`);
       if (!r.meaningful) {
         notMeaningful++;
@@ -254,7 +255,7 @@ async function main(): Promise<void> {
       `(Brotli envelopes inline, claim-check blobs over 64 KiB, as the doors write them) before a forked worker (functions/ ` +
       `loaded, clients built; function mode: messages received) is told to start; time runs until the last message was delivered ` +
       `(trigger: deleted). Then the emulator's rows are checked against the events posted (count, each event by its fields, ` +
-      `distinct relay_event_id), the queue must be empty and nothing poisoned. Scaling cells: trigger mode, one run each, ` +
+      `every relay_event_id), the queue must be empty and nothing poisoned. Scaling cells: trigger mode, one run each, ` +
       `${mb(SCALE_BUDGET_BYTES)} of events per cell (at most ${SCALE_MAX_MESSAGES} posts, at least one). Worker, emulator and Azurite share ` +
       `${os.cpus().length} CPUs with whatever else runs (CPU per process on the lines above). ` +
       `Azurite (in memory) costs more per receive and delete the deeper the queue (measured: ~0.8 ms a message 100 deep, ` +
@@ -263,9 +264,15 @@ async function main(): Promise<void> {
   );
 
   if (process.env.BENCH_DELIVERY_PROFILE === '1') {
-    for (const mode of ['function', 'trigger'] as const) {
+    const oneRecordTrigger = prepareBacklog(oneRecord.bodies.slice(0, ONE_RECORD_TRIGGER_MESSAGES), oneRecord.warmup, workspaceId);
+    const profiles = [
+      ['function', main, 'the 20,000-event backlog'],
+      ['trigger', main, 'the 20,000-event backlog'],
+      ['trigger', oneRecordTrigger, `${ONE_RECORD_TRIGGER_MESSAGES} one-record messages`],
+    ] as const;
+    for (const [mode, backlog, what] of profiles) {
       const profileDir = mkdtempSync(path.join(os.tmpdir(), `bench-delivery-profile-${mode}-`));
-      const profiled = await supervised(sup, main, mode, `\nprofiled ${mode} run (profiles in ${profileDir})`, profileDir);
+      const profiled = await supervised(sup, backlog, mode, `\nprofiled ${mode} run, ${what} (profiles in ${profileDir})`, profileDir);
       if (profiled.meaningful) console.log(`worker (over the run):\n${summarizeProfile(profiled.result.workerProfile!)}`);
     }
   }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createStorageHandoff } from '../../shared/handoff/handoff';
 import { bodyToValues } from '../../shared/ingest/jsonBody';
+import { eventId } from '../../shared/mapping/eventId';
+import { recordTexts } from '../../shared/mapping/recordTexts';
 import { KEEPER_LOG_TYPE, validateRecords } from '../../shared/ingest/recordValidation';
 import { createStorageClients } from '../../shared/handoff/storageClients';
 import { withDeadline } from '../bench/azuriteCost';
@@ -10,8 +12,9 @@ import { withDeadline } from '../bench/azuriteCost';
  * (shared/ingest/legacyIngest.ts) gives them, so the worker drains exactly what the HTTP door would have written —
  * Brotli-compressed inline envelopes, or claim-check blobs over 64 KiB — without paying for HTTP and signatures.
  *
- * What must arrive is known by each event's fingerprint (its own fields as the Sentinel row keeps them, plus the
- * bench's `bench_seq` when it has one), counted, so the check does not depend on how the relay computes event ids.
+ * What must arrive is known twice over: by each event's relay_event_id (shared/mapping/eventId.ts), and by its
+ * fingerprint (its own fields as the Sentinel row keeps them, plus the bench's `bench_seq` when it has one),
+ * counted, so a row lost and another duplicated cannot pass for the right set.
  */
 
 export interface Backlog {
@@ -26,6 +29,8 @@ export interface Backlog {
   warmup: Buffer[];
   /** Rows the emulator must hold at the end: the events of `bodies` and `warmup`. */
   expectedRows: number;
+  /** relay_event_id of every event (bodies and warm-up), as the mapping computes it from the record's text. */
+  expectedIds: Set<string>;
   /** Expected rows: fingerprint → how many events have it. */
   fingerprints: Map<string, number>;
   /** Mean bytes of one event as posted (JSON, without the array's commas). */
@@ -40,7 +45,9 @@ export const eventFingerprint = (event: Fields) => key(event, event.bench_seq);
 /** A row of the Keeper Sentinel stream: columns, and `bench_seq` in its `data`. */
 export const rowFingerprint = (row: Fields & { data?: Fields }) => key(row, row.data?.bench_seq);
 
-export function prepareBacklog(bodies: Buffer[], warmup: Buffer[]): Backlog {
+export function prepareBacklog(bodies: Buffer[], warmup: Buffer[], workspaceId: string): Backlog {
+  const expectedIds = new Set<string>();
+  for (const body of [...warmup, ...bodies]) for (const text of recordTexts(body, 'json')) expectedIds.add(eventId(workspaceId, KEEPER_LOG_TYPE, text));
   const fingerprints = new Map<string, number>();
   let events = 0;
   let bytes = 0;
@@ -61,7 +68,7 @@ export function prepareBacklog(bodies: Buffer[], warmup: Buffer[]): Backlog {
     }
     bytes += body.length - 1 - records.length;
   }
-  return { bodies, events, warmup, expectedRows: events + warmEvents, fingerprints, bytesPerEvent: bytes / Math.max(1, events) };
+  return { bodies, events, warmup, expectedRows: events + warmEvents, expectedIds, fingerprints, bytesPerEvent: bytes / Math.max(1, events) };
 }
 
 /** Per enqueue (compression and one queue write, or a blob upload of up to 30 MB and a queue write). */

@@ -85,11 +85,11 @@ function relayEnv(o: RunOptions, emulator: { url: string; caFile: string }): Rec
 }
 
 /**
- * Everything the run claims, checked: exactly the backlog's events, each as often as posted (by fingerprint), each
- * row with a relay_event_id and no two alike, nothing failed, nothing left queued or poisoned.
+ * Everything the run claims, checked: exactly the backlog's events, each as often as posted (by fingerprint), every
+ * expected relay_event_id present and no two rows alike, nothing failed, nothing left queued or poisoned.
  */
 async function verify(o: RunOptions, stats: EmulatorStats, rows: Record<string, unknown>[], worker: WorkerResult): Promise<void> {
-  const { expectedRows: events, fingerprints } = o.backlog;
+  const { expectedRows: events, fingerprints, expectedIds } = o.backlog;
   const problems: string[] = [];
   if (stats.rowsByStream[STREAM] !== events || stats.acceptedRows !== events) {
     problems.push(`emulator accepted ${stats.acceptedRows} rows (${STREAM}: ${stats.rowsByStream[STREAM] ?? 0}), expected ${events}`);
@@ -105,7 +105,8 @@ async function verify(o: RunOptions, stats: EmulatorStats, rows: Record<string, 
   let missing = 0;
   for (const [f, n] of fingerprints) missing += Math.max(0, n - (found.get(f) ?? 0));
   if (missing > 0 || rows.length !== events) problems.push(`${missing} events missing, ${rows.length} rows stored`);
-  if (ids.size !== events) problems.push(`${ids.size} distinct relay_event_id values, expected ${events}`);
+  const missingIds = [...expectedIds].filter((id) => !ids.has(id)).length;
+  if (ids.size !== events || missingIds > 0) problems.push(`${ids.size} distinct relay_event_id values, expected ${events}; ${missingIds} expected ids missing`);
   if (worker.counts.failed > 0 || worker.counts.poisoned > 0) problems.push(`invocations failed: ${JSON.stringify(worker.counts)}`);
   const queues = QueueServiceClient.fromConnectionString(o.azurite.connectionString);
   const count = async (name: string) =>
