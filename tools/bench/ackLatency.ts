@@ -1,5 +1,5 @@
 import { bareSide, counted, drained, queueClient, relayMessageTexts, relaySide, type AckSide } from './ackSides';
-import { AzuriteCostCheck, azuriteMsPerOp, MAX_RERUNS, type RoundCost } from './azuriteCost';
+import { AzuriteCostCheck, azuriteMsPerOp, MAX_RERUNS, StallError, withDeadline, type RoundCost } from './azuriteCost';
 import { relayEnv } from './benchWorkspace';
 import { keepAliveAgent } from './httpPost';
 import { loadRun, type LoadResult } from './loadRun';
@@ -11,6 +11,8 @@ const RELAY_QUEUE = 'bench-relay';
 const BARE_QUEUE = 'bench-bare';
 /** Closed-loop bare writes after the warm-up that set Azurite's usual CPU per write (azuriteCost.ts). */
 const CALIBRATION_OPS = 500;
+/** Beyond a round's own length: its queue count and drain, and the slowest normal Azurite seen (a stall waits forever). */
+const ROUND_GRACE_MS = 60_000;
 
 export interface AckOptions {
   concurrency: number;
@@ -48,11 +50,14 @@ type Runner = (side: AckSide) => Promise<LoadResult>;
  * Runs `run` for bare and relay in alternating rounds (bare, relay, bare, relay...) so drift in the machine's
  * load hits both sides alike. Each side's queue is counted and emptied after its round, so every round starts
  * against an Azurite holding the same data. A round in which Azurite's CPU per write is abnormal is run again, at
- * most MAX_RERUNS times; after that it is kept and the report says the comparison is not meaningful.
+ * most MAX_RERUNS times; after that it is kept and the report says the comparison is not meaningful. A round that
+ * misses its deadline (`roundMs` + ROUND_GRACE_MS: Azurite stalled) runs again too, and stops the bench with a
+ * StallError after MAX_RERUNS instead of waiting forever.
  */
 async function alternating(
   sides: { bare: AckSide; relay: AckSide },
   rounds: number,
+  roundMs: number,
   pids: { relay?: number; azurite?: number },
   check: AzuriteCostCheck,
   run: Runner,
@@ -63,9 +68,24 @@ async function alternating(
     for (const name of ['bare', 'relay'] as const) {
       const side = sides[name];
       for (let rerun = 0; ; rerun++) {
-        const { result, ...cpu } = await withCpu(pids, () => run(side));
-        const measured = { ...(await counted(side.queue, result)), ...cpu };
-        await drained(side.queue);
+        let measured: SideResult;
+        try {
+          measured = await withDeadline(
+            (async () => {
+              const { result, ...cpu } = await withCpu(pids, () => run(side));
+              const m = { ...(await counted(side.queue, result)), ...cpu };
+              await drained(side.queue);
+              return m;
+            })(),
+            roundMs + ROUND_GRACE_MS,
+            `${name} round ${round + 1}`,
+          );
+        } catch (error) {
+          if (!(error instanceof StallError) || rerun >= MAX_RERUNS) throw error;
+          check.reruns++;
+          console.log(`  ${error.message} (Azurite stalled): running the round again (${rerun + 1} of at most ${MAX_RERUNS})`);
+          continue;
+        }
         const cost = { side: name, round, msPerOp: azuriteMsPerOp(measured) };
         if (check.isAbnormal(cost.msPerOp) && rerun < MAX_RERUNS) {
           check.reruns++;
@@ -112,17 +132,23 @@ export async function measureAckLatency(azurite: AzuriteTarget, bodies: Buffer[]
       loadRun({ concurrency: o.concurrency, maxOps, maxMs, prepare: side.prepare, send: (go) => go() });
 
     // Warm-up: opens the keep-alive connections, lets the relay create its queue, and warms both JITs.
-    for (const side of Object.values(sides)) await drained(side.queue);
-    for (const side of Object.values(sides)) await closedLoop(o.warmupOps, o.saturated.maxMs)(side);
-    for (const side of Object.values(sides)) await drained(side.queue);
-    const check = await calibrate(sides.bare, o.concurrency, azurite.pid, o.saturated.maxMs);
+    const check = await withDeadline(
+      (async () => {
+        for (const side of Object.values(sides)) await drained(side.queue);
+        for (const side of Object.values(sides)) await closedLoop(o.warmupOps, o.saturated.maxMs)(side);
+        for (const side of Object.values(sides)) await drained(side.queue);
+        return calibrate(sides.bare, o.concurrency, azurite.pid, o.saturated.maxMs);
+      })(),
+      3 * o.saturated.maxMs + ROUND_GRACE_MS,
+      'the warm-up and calibration',
+    );
 
     const { ratePerSec, durationMs } = o.paced;
-    const paced = await alternating(sides, o.paced.rounds, pids, check, (side) =>
+    const paced = await alternating(sides, o.paced.rounds, durationMs, pids, check, (side) =>
       pacedRun({ concurrency: o.concurrency, ratePerSec, durationMs, prepare: side.prepare, send: (go) => go() }),
     );
     const { maxOps, maxMs, rounds } = o.saturated;
-    const saturated = await alternating(sides, rounds, pids, check, closedLoop(Math.ceil(maxOps / rounds), maxMs / rounds));
+    const saturated = await alternating(sides, rounds, maxMs / rounds, pids, check, closedLoop(Math.ceil(maxOps / rounds), maxMs / rounds));
 
     return { paced, saturated, messageChars: texts.reduce((n, t) => n + t.length, 0) / texts.length, azurite: check };
   } finally {
