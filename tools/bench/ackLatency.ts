@@ -81,9 +81,13 @@ async function alternating(
             `${name} round ${round + 1}`,
           );
         } catch (error) {
-          if (!(error instanceof StallError) || rerun >= MAX_RERUNS) throw error;
+          if (!(error instanceof StallError)) throw error;
+          // Which one stalled: a bare read of the side's queue says whether Azurite still answers.
+          const azuriteAnswers = await withDeadline(side.queue.getProperties(), 10_000, 'a queue read').then(() => true, () => false);
+          const who = azuriteAnswers ? 'Azurite answers a bare read, so the relay side stalled' : 'Azurite does not answer a bare read within 10 s';
+          if (rerun >= MAX_RERUNS) throw new StallError(`${error.message}; ${who}`);
           check.reruns++;
-          console.log(`  ${error.message} (Azurite stalled): running the round again (${rerun + 1} of at most ${MAX_RERUNS})`);
+          console.log(`  ${error.message} (${who}): running the round again (${rerun + 1} of at most ${MAX_RERUNS})`);
           continue;
         }
         const cost = { side: name, round, msPerOp: azuriteMsPerOp(measured) };
