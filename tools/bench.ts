@@ -83,9 +83,16 @@ async function main(): Promise<void> {
       `per side in ${paced.rounds} alternating rounds. Then closed loop: up to ${saturated.maxOps} posts or ` +
       `${saturated.maxMs / 1000} s per side in ${saturated.rounds} alternating rounds...`,
   );
-  const azurite = await startAzurite();
-  cleanups.push(azurite.stop);
-  const ack = await measureAckLatency({ connectionString: azurite.connectionString, pid: azurite.process.pid }, bodies, { ...ACK, paced });
+  // A stalled or abnormal Azurite is replaced (ackLatency.ts): the cleanup stops whichever one is current.
+  let azurite = await startAzurite();
+  cleanups.push(() => azurite.stop());
+  const target = () => ({ connectionString: azurite.connectionString, pid: azurite.process.pid });
+  const restartAzurite = async () => {
+    await azurite.stop();
+    azurite = await startAzurite();
+    return target();
+  };
+  const ack = await measureAckLatency(target(), restartAzurite, bodies, { ...ACK, paced });
 
   const { table, allMet } = report({ cpu, ack, concurrency: ACK.concurrency, ackRate: paced.ratePerSec, bodyBytes });
   console.log(`\nPayload codecs (CPU µs per post, median of interleaved rounds; the relay uses Brotli q0):\n${renderTable(codecs.header, codecs.rows)}`);

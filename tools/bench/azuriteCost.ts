@@ -28,7 +28,9 @@ export function azuriteMsPerOp(side: Pick<SideResult, 'azuriteCpuMs' | 'latencie
 export interface RoundCost {
   side: 'bare' | 'relay';
   round: number;
+  /** Infinity for a round that stalled on every attempt. */
   msPerOp: number | undefined;
+  stalled?: boolean;
 }
 
 /**
@@ -60,6 +62,7 @@ export class AzuriteCostCheck {
 
   /** The line a reader sees when a round was abnormal (during the run, and in the report). */
   describe(r: RoundCost): string {
+    if (r.stalled) return `${r.side} round ${r.round + 1} stalled on ${MAX_RERUNS + 1} fresh Azurites in a row`;
     const ms = r.msPerOp ?? 0;
     return (
       `Azurite used ${fmt(ms, 2)} ms of CPU per queue write in ${r.side} round ${r.round + 1}, ` +
