@@ -45,6 +45,16 @@ describe('bench supervision (a stalled or abnormal Azurite round is re-run, then
     expect(s.check.reruns).toBe(MAX_RERUNS);
   });
 
+  it('says whether Azurite or the measured side stalled', async () => {
+    const s = { ...supervisor([]), probe: async () => Promise.reject(new StallError('probe did not finish')) };
+    const round = await superviseRound(async () => Promise.reject(new StallError('delivery did not finish')), s, quiet);
+    expect(round.meaningful).toBe(false);
+    if (!round.meaningful) expect(round.problems[0]).toBe('delivery did not finish; Azurite does not answer the probe either');
+    const answering = await superviseRound(async () => Promise.reject(new StallError('delivery did not finish')), supervisor([]), quiet);
+    expect(answering.meaningful).toBe(false);
+    if (!answering.meaningful) expect(answering.problems[0]).toMatch(/Azurite answers the probe \(1\.00 ms per operation\), so the measured side stalled/);
+  });
+
   it('does not hide a real failure (rows that do not check) behind a re-run', async () => {
     const s = supervisor([]);
     await expect(superviseRound(async () => Promise.reject(new Error('3 events missing')), s, quiet)).rejects.toThrow('3 events missing');

@@ -129,7 +129,12 @@ export async function superviseRound<T>(
       }
     } catch (error) {
       if (!(error instanceof StallError)) throw error;
-      problem = error.message;
+      // Which one stalled: the probe says whether Azurite still answers (and at what cost).
+      const after = await s.probe().then(
+        (ms) => `Azurite answers the probe (${fmt(ms ?? 0, 2)} ms per operation), so the measured side stalled`,
+        () => 'Azurite does not answer the probe either',
+      );
+      problem = `${error.message}; ${after}`;
     }
     problems.push(problem);
     say(`  not trusted (attempt ${attempt} of ${MAX_RERUNS + 1}): ${problem}; restarting Azurite`);
