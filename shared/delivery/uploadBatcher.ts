@@ -19,7 +19,7 @@ import type { UploadFn } from './ingestionClient';
  * The SDKs' chunk limit (`SingleUploadThreshold = 1000000` in Azure.Monitor.Ingestion for .NET, `splitDataToChunks`
  * in @azure/monitor-ingestion), brackets and commas included, under the service's 1,048,576-byte content limit.
  */
-export const MAX_BODY_BYTES = 1_000_000;
+export const MAX_CALL_BYTES = 1_000_000;
 
 export interface BatcherOptions {
   upload: UploadFn;
@@ -36,7 +36,7 @@ export interface BatcherOptions {
   maxAttempts?: number;
   /** First backoff for a throttle or fault the SDK does not retry (429 without Retry-After); doubles per attempt. */
   backoffMs?: number;
-  /** A call's body limit in bytes (at most MAX_BODY_BYTES). */
+  /** A call's body limit in bytes (at most MAX_CALL_BYTES). */
   flushBytes?: number;
 }
 
@@ -99,7 +99,7 @@ export interface UploadBatcher {
 
 export function createUploadBatcher(options: BatcherOptions): UploadBatcher {
   const { upload, log = () => undefined, lingerMs = 150, quietMs = 2, maxLingerMs = 2000, maxInFlight = 4, maxAttempts = 4, backoffMs = 1000 } = options;
-  const flushBytes = Math.min(options.flushBytes ?? MAX_BODY_BYTES, MAX_BODY_BYTES);
+  const flushBytes = Math.min(options.flushBytes ?? MAX_CALL_BYTES, MAX_CALL_BYTES);
   const queues = new Map<string, TargetQueue>();
   const advised = new Set<string>();
   const stats: BatcherStats = { calls: 0, rows: 0, bytes: 0, retriedRows: 0, partialCalls: 0, lingerExpired: 0 };
