@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { freePort } from './freePort';
+import { stopChild } from './stopChild';
 
 /** Azurite's published development account (documented by Microsoft; not a secret). */
 const DEV_ACCOUNT = 'devstoreaccount1';
@@ -78,12 +79,6 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     blobPort,
     queuePort,
     process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      }),
+    stop: () => stopChild(child),
   };
 }

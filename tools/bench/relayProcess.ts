@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { freePort } from '../freePort';
+import { stopChild } from '../stopChild';
 
 export interface RelayProcess {
   url: string;
@@ -23,13 +24,7 @@ export async function startRelayProcess(env: Record<string, string>, timeoutMs =
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
 
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-    });
+  const stop = () => stopChild(child, 3000);
 
   const lines = createInterface({ input: child.stdout });
   const ask = (command: string) =>

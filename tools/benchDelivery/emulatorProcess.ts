@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { EmulatorStats } from '../logsIngestionEmulator';
+import { stopChild } from '../stopChild';
 
 /**
  * The Logs Ingestion emulator in its own process (dist/tools/logsIngestionEmulator/main.js), so its gunzip,
@@ -77,11 +78,7 @@ export async function startEmulatorChild(dcrs: Record<string, string[]>, execArg
         .map((line) => JSON.parse(line) as Record<string, unknown>);
     },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-        await exited;
-      }
+      await stopChild(child);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

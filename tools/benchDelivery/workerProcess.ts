@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { StallError, withDeadline } from '../bench/azuriteCost';
 import type { DeliveryMode, WorkerCommand, WorkerReport } from './protocol';
+import { stopChild } from '../stopChild';
 
 export type WorkerResult = Extract<WorkerReport, { type: 'done' }>;
 
@@ -58,13 +59,7 @@ export async function startWorkerChild(
       if (report.type === 'error') throw new Error(`delivery worker failed: ${report.message}`);
       return report;
     });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-    });
+  const stop = () => stopChild(child);
   onStop(stop);
   await withDeadline(next('ready'), READY_DEADLINE_MS, 'the delivery worker getting ready');
 
