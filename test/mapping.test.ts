@@ -138,6 +138,18 @@ describe('Keeper → Custom-KeeperSecurityEventNewLogs', () => {
     expect((rows[1]!.data as RecordObject).role_id).toBe('28162100560074');
   });
 
+  it('keeps an event time past the last representable date as sent, instead of failing the whole message', () => {
+    for (const time of [9_000_000_000_000_000, 1e20, Number.MAX_VALUE]) {
+      const [push] = mapKeeperToSentinel([{ ...keeperPushEvents[0]!, timestamp: time }], context()).rows;
+      expect(push!.TimeGenerated).toBe(RECEIVED.toISOString());
+      expect(push!.timestamp).toBeUndefined();
+      expect((push!.data as RecordObject).timestamp_raw).toBe(time);
+      const [commander] = mapKeeperToSentinel([{ audit_event_type: 'login', username: 'u', created: time }], context()).rows;
+      expect(commander!.TimeGenerated).toBe(RECEIVED.toISOString());
+      expect(mapKeeperToLegacyCl([{ ...keeperPushEvents[0]!, timestamp: time }], context()).rows).toHaveLength(1);
+    }
+  });
+
   it('uses the time-generated-field when the header named one', () => {
     const [row] = mapKeeperToSentinel([{ ...keeperPushEvents[0]!, seen: '2025-01-14T11:59:00Z' }], context({ timeGeneratedField: 'seen' })).rows;
     expect(row!.TimeGenerated).toBe('2025-01-14T11:59:00.000Z');

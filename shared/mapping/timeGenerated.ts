@@ -6,7 +6,9 @@ const MAX_AHEAD_MS = 24 * 60 * 60 * 1000;
 export function parseEventTime(value: unknown): Date | undefined {
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) {
     // Keeper's CSV exports use epoch milliseconds, Commander's raw rows epoch seconds.
-    return new Date(value > 1e11 ? value : value * 1000);
+    const time = new Date(value > 1e11 ? value : value * 1000);
+    // Past the last representable date (8.64e15 ms, year 275760) there is no time: the caller keeps the value as sent.
+    return Number.isNaN(time.getTime()) ? undefined : time;
   }
   if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(value)) {
     const ms = Date.parse(value);
