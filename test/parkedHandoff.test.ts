@@ -9,6 +9,7 @@ import { startLocalRunner, type LocalRunner } from '../tools/localRunner';
 import { STREAMS } from '../shared/mapping/streamSchemas';
 import { countParkedEnvelopes, PARKED_PREFIX, SWEEP_PARKED_SCHEDULE, sweepParkedEnvelopes } from '../shared/handoff/parkedEnvelopes';
 import { createStorageHandoff } from '../shared/handoff/handoff';
+import { compressPayload } from '../shared/handoff/payloadCodec';
 import { createStorageClients } from '../shared/handoff/storageClients';
 import { scheduleSeconds } from '../tools/localTimers';
 import { startTestIngestion, type TestIngestion } from './support/deliveryEnv';
@@ -162,6 +163,38 @@ describe('the hand-off and the sweeper, directly', () => {
     await expect(handoff.enqueue(meta(2), body(2), 'json')).rejects.toMatchObject({ code: 'ServiceUnavailable' });
     expect(await parkedNames(containerName)).toEqual(before);
     queueAnswer = 'up';
+  });
+
+  it('parks a request whose inline message is within the parked mark of the queue limit by claim check, so the sweeper can queue it', { timeout: 60_000 }, async () => {
+    // A body whose inline message is 1-14 bytes under 64 KiB: `"parked":true` would push it over.
+    const request = meta(1);
+    const random = randomBytes(80_000).toString('hex');
+    const messageBytes = async (text: string) =>
+      JSON.stringify({ v: 1, ...request, payload: { kind: 'inline', encoding: 'br-base64', format: 'json', data: (await compressPayload(Buffer.from(JSON.stringify([{ r: text }])))).toString('base64') } }).length;
+    let lo = 30_000;
+    let hi = 160_000;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if ((await messageBytes(random.slice(0, mid))) <= 65_536) lo = mid;
+      else hi = mid;
+    }
+    // The longest body whose message fits lands within a few bytes of the limit (a hex character adds about one).
+    const chars = lo;
+    expect(await messageBytes(random.slice(0, chars))).toBeGreaterThan(65_536 - 14);
+    expect(await messageBytes(random.slice(0, chars))).toBeLessThanOrEqual(65_536);
+
+    queueAnswer = 503;
+    const handoff = createStorageHandoff(clients(), () => undefined, { deadlineMs: 60_000, queueBudgetMs: 0 });
+    const envelope = await handoff.enqueue(request, Buffer.from(JSON.stringify([{ r: random.slice(0, chars) }])), 'json');
+    expect(envelope.payload.kind).toBe('blob');
+    const parked = container(containerName).getBlobClient(`${PARKED_PREFIX}${request.requestId}.json`);
+    expect((await parked.getProperties()).contentLength).toBeLessThanOrEqual(65_536);
+    queueAnswer = 'up';
+    await clearQueue(relay.connectionString, queueName);
+    expect(await sweepParkedEnvelopes(clients())).toMatchObject({ moved: 1, unreadable: 0 });
+    const queued = await queuedEnvelopes(relay.connectionString, queueName);
+    expect(queued.filter((e) => e.requestId === request.requestId)).toMatchObject([{ parked: true, payload: { kind: 'blob' } }]);
+    await clearQueue(relay.connectionString, queueName);
   });
 
   it('sweeps in bounded runs, and leaves a parked blob that is not an envelope in place', { timeout: 60_000 }, async () => {

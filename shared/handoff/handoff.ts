@@ -1,7 +1,7 @@
 import { LegacyError } from '../ingest/legacyError';
 import { compressPayload } from './payloadCodec';
 import type { BodyFormat, Envelope, EnvelopeMeta } from './queueEnvelope';
-import { parkEnvelope } from './parkedEnvelopes';
+import { parkEnvelope, parkedText } from './parkedEnvelopes';
 import type { StorageClients } from './storageClients';
 
 /** A queue message holds at most 64 KiB of text. */
@@ -213,6 +213,9 @@ export function createStorageHandoff(
         return current.envelope;
       },
       async park(): Promise<Envelope> {
+        // The mark makes the text longer: an inline message that then no longer fits one queue message travels by
+        // claim check, or the sweeper could never queue it.
+        if (inline && !fitsQueueMessage(parkedText(inline.envelope))) inline = undefined;
         const { envelope } = await message();
         await ensureContainer();
         await parkEnvelope(clients.container, envelope);

@@ -26,9 +26,14 @@ export function parkedBlobName(requestId: string): string {
   return `${PARKED_PREFIX}${requestId}.json`;
 }
 
+/** The text a parked envelope is stored (and later queued) as: the envelope marked `parked`. */
+export function parkedText(envelope: Envelope): string {
+  return JSON.stringify({ ...envelope, parked: true });
+}
+
 /** Writes the envelope as a parked blob (durable once this resolves). Idempotent: same name, same text. */
 export async function parkEnvelope(container: ContainerClient, envelope: Envelope): Promise<void> {
-  const text = JSON.stringify({ ...envelope, parked: true });
+  const text = parkedText(envelope);
   await container.getBlockBlobClient(parkedBlobName(envelope.requestId)).upload(text, Buffer.byteLength(text), {
     blobHTTPHeaders: { blobContentType: 'application/json' },
     metadata: { requestid: envelope.requestId, logtype: envelope.logType },
