@@ -1,4 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { promisify } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -104,6 +105,39 @@ describe('end to end over real HTTP: local runner + Azurite', () => {
       expect(response.headers.get('connection')).toBe('close');
     } else {
       expect(String((response as Error).cause ?? response)).toMatch(/ECONNRESET|EPIPE|other side closed|socket/i);
+    }
+  });
+
+  it('answers a chunked body over 30 MB with RequestTooLarge instead of leaving the sender waiting', async () => {
+    const total = 31 * 1024 * 1024;
+    const headers = legacyHeaders({ workspaceId: relay.workspaceId, key: relay.primaryKey, body: Buffer.alloc(total, 0x20) });
+    delete headers['Content-Length']; // chunked: the size is known only while reading
+    const url = new URL(`${runner.url}/api/logs?api-version=2016-04-01`);
+    const outcome = await new Promise<{ status: number; body: string } | Error>((resolve) => {
+      const req = httpRequest(url, { method: 'POST', headers }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', resolve);
+      });
+      req.on('error', resolve);
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      let sent = 0;
+      const writeMore = (): void => {
+        while (sent < total) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return void req.once('drain', writeMore);
+        }
+        req.end();
+      };
+      writeMore();
+    });
+    // The answer, or a reset while the sender was still writing; before the fix, neither came for 300 s.
+    if (outcome instanceof Error) expect(String(outcome)).toMatch(/ECONNRESET|EPIPE|socket/i);
+    else {
+      expect(outcome.status).toBe(404);
+      expect(JSON.parse(outcome.body)).toMatchObject({ Error: 'RequestTooLarge' });
     }
   });
 

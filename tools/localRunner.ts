@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { HttpRequest, HttpResponse, InvocationContext } from '@azure/functions';
 import { loadRegistrations, type Registrations } from './functionRegistry';
 import { projectRoot } from './localSettings';
@@ -72,6 +72,21 @@ async function writeResponse(res: ServerResponse, init: ConstructorParameters<ty
   res.end(body);
 }
 
+/**
+ * The request's body as the handler reads it, through a stream of its own: a handler that stops reading (a body over
+ * the size cap) cancels that stream, not the connection, so its answer still reaches the sender (then the connection
+ * is closed, the rest unread, as the Functions host does). A sender that disconnects ends the body with an error.
+ */
+function requestBody(req: IncomingMessage): PassThrough {
+  const body = new PassThrough();
+  req.pipe(body);
+  req.once('error', (error) => body.destroy(error));
+  req.once('close', () => {
+    if (!req.complete) body.destroy(new Error('the client disconnected before sending the whole body'));
+  });
+  return body;
+}
+
 export async function startLocalRunner({ port = 7071, host = '127.0.0.1', queues = true, timers = true, https }: LocalRunnerOptions = {}): Promise<LocalRunner> {
   const registrations = await loadRegistrations();
   const prefix = routePrefix();
@@ -96,7 +111,7 @@ export async function startLocalRunner({ port = 7071, host = '127.0.0.1', queues
       const nativeRequest = new Request(url, {
         method: req.method,
         headers: toHeaders(req),
-        body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
+        body: hasBody ? (Readable.toWeb(requestBody(req)) as ReadableStream<Uint8Array>) : undefined,
         duplex: 'half',
       } as RequestInit);
       // nativeRequest is the library's own streaming seam (what the host's HTTP proxy hands the worker).
