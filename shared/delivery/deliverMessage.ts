@@ -273,7 +273,10 @@ export async function deliverMessage(message: unknown, deps: DeliveryDeps): Prom
       deps.counters?.count('messagesDeferred', 1, { logType: envelope.logType, kind: error instanceof DeliveryError ? error.kind : 'storage' });
       return 'deferred';
     }
-    // Anything else: let the host retry the message (and poison it after maxDequeueCount).
+    // Anything else: let the host retry the message (and poison it after maxDequeueCount), saying which request it is.
+    (deps.error ?? deps.log)(
+      `relay: request ${envelope?.requestId ?? '(unreadable envelope)'} (Log-Type ${envelope?.logType ?? 'unknown'}) failed: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}; the host retries it, then moves it to ${deps.storage.poisonQueue.name}`,
+    );
     throw error;
   } finally {
     producer.close();
