@@ -7,7 +7,8 @@ import type { PoisonMessage } from '../handoff/poisonMessage';
 import type { RelayCounters } from '../operations/relayCounters';
 import { isNewDrift } from '../operations/driftReport';
 import { readEnvelope, type Envelope } from '../handoff/queueEnvelope';
-import { decompressedChunks, isCorruptPayload, recordSlices, type PayloadChunks } from '../handoff/recordSlices';
+import { decompressedChunks, isCorruptPayload, type PayloadChunks } from '../handoff/payloadCodec';
+import { recordSlices } from '../handoff/recordSlices';
 import { BodyStructureError } from '../ingest/recordSplitter';
 import type { StorageClients } from '../handoff/storageClients';
 import type { Producer, UploadBatcher } from './uploadBatcher';
@@ -41,7 +42,7 @@ function parseMessage(message: unknown): Envelope {
   return read.envelope;
 }
 
-/** The payload's decompressed bytes as a stream: from the message, or downloaded from the claim-check blob as read. */
+/** The payload's decompressed bytes: from the message (whole when small), or streamed from the claim-check blob as read. */
 async function payloadChunks(envelope: Envelope, storage: StorageClients): Promise<PayloadChunks> {
   const payload = envelope.payload;
   if (payload.kind === 'inline') return decompressedChunks(Buffer.from(payload.data, 'base64'));
@@ -256,6 +257,7 @@ export async function deliverMessage(message: unknown, deps: DeliveryDeps): Prom
     await deletePayload(current, deps);
     return 'delivered';
   } catch (error) {
+    // Adds nothing more: the batcher need not hold partial calls through the deferral or poison writes below.
     producer.close();
     // Whatever happens next (deferral, poison, the host's retry), later attempts resume after the accepted records.
     await writes;

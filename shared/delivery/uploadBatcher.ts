@@ -148,7 +148,7 @@ export function createUploadBatcher(options: BatcherOptions): UploadBatcher {
     while (q.inFlight < maxInFlight && q.pendingBytes >= flushBytes) startCall(q, takeBatch(q));
     if (q.pending.length === 0) return disarm(q);
     if (q.inFlight >= maxInFlight) return;
-    if (timerFired && q.dueAt === Infinity) {
+    if (timerFired) {
       const idle = busyProducers === 0 && q.inFlight === 0;
       if (idle || now >= q.pending[0]!.since + maxLingerMs) {
         if (!idle) stats.lingerExpired++;
@@ -209,7 +209,10 @@ export function createUploadBatcher(options: BatcherOptions): UploadBatcher {
     )
       .then(
         () => live.reduce((finished, p) => settleRow(p) || finished, false),
-        (error: unknown) => handleFailure(q, live, error),
+        (error: unknown) => {
+          handleFailure(q, live, error);
+          return false;
+        },
       )
       .then((finished) => {
         q.inFlight--;
@@ -218,8 +221,8 @@ export function createUploadBatcher(options: BatcherOptions): UploadBatcher {
       });
   }
 
-  /** A call is one request, so a failure concerns all its rows. Returns whether a message finished anyway (none). */
-  function handleFailure(q: TargetQueue, batch: PendingRow[], error: unknown): boolean {
+  /** A call is one request, so a failure concerns all its rows. */
+  function handleFailure(q: TargetQueue, batch: PendingRow[], error: unknown): void {
     const cause = classifyCause(error);
     const t = q.target;
     if (cause.kind === 'configuration') {
@@ -230,21 +233,20 @@ export function createUploadBatcher(options: BatcherOptions): UploadBatcher {
       }
       const failure = new DeliveryError('configuration', `Logs Ingestion refused the ${t.name} route (${cause.statusCode ?? cause.code ?? 'no token'})`, cause.statusCode);
       batch.forEach((p) => rejectTicket(p.ticket, failure));
-      return false;
+      return;
     }
     if (cause.kind === 'permanent') {
       const tickets = new Set(batch.map((p) => p.ticket));
       if (tickets.size > 1) {
         // Rows of several messages shared the call: upload each message's rows alone to find the one at fault.
         for (const ticket of tickets) startCall(q, batch.filter((p) => p.ticket === ticket).map((p) => ({ ...p, attempts: maxAttempts })));
-        return false;
+        return;
       }
       const failure = new DeliveryError('permanent', `Logs Ingestion refused the rows of the ${t.name} route: ${cause.statusCode} ${cause.code ?? ''}`.trim(), cause.statusCode);
       batch.forEach((p) => rejectTicket(p.ticket, failure));
-      return false;
+      return;
     }
     retryLater(q, batch, cause);
-    return false;
   }
 
   /** Transient: the SDK already retried what it retries; back off (honouring Retry-After) and try again, a few rounds. */
