@@ -112,15 +112,17 @@ const keeperRecord = fc.oneof(
   }),
 );
 
-/** The record's text as a sender posts it; only what the door accepts is kept. */
-function accepted(logType: string, record: unknown): string | undefined {
+/** The record's text as a sender posts it, when the door accepts it; otherwise the property skips the case (fc.pre). */
+function acceptedText(logType: string, record: unknown): string {
   const recordText = JSON.stringify(record);
+  let ok = true;
   try {
     validateRecords(logType, [JSON.parse(recordText)]);
-    return recordText;
   } catch {
-    return undefined;
+    ok = false;
   }
+  fc.pre(ok);
+  return recordText;
 }
 
 // ---- what the Logs Ingestion API accepts ----
@@ -156,14 +158,13 @@ describe('mapping is total: every record the doors accept becomes rows the Logs 
   it('catch-all: rows within every limit, and the record reassembles exactly (numbers as sent; unholdable ones as flagged text)', () => {
     fc.assert(
       fc.property(genericRecord, (record) => {
-        const recordText = accepted('Other', record);
-        fc.pre(recordText !== undefined);
-        const mapped = mapGeneric([recordText!], context('Other', '/subscriptions/x'));
+        const recordText = acceptedText('Other', record);
+        const mapped = mapGeneric([recordText], context('Other', '/subscriptions/x'));
         expectAccepted(STREAMS.relayedLogs, mapped);
         const rows = mapped.rows;
         const whole = rows.length === 1 ? rows[0]!.Record : reassemble(rows.map((r) => ({ path: r.PartPath as Fragment['path'], offset: r.PartOffset as number | undefined, value: r.Record })));
         const flagged: string[] = [];
-        const expected = withUnholdableAsText(parseRecordText(recordText!).record, '', flagged);
+        const expected = withUnholdableAsText(parseRecordText(recordText).record, '', flagged);
         expect(byJson(whole)).toBe(byJson(expected));
         expect(rows[0]!.ValuesAsText ?? []).toEqual(flagged);
         expect(new Set(rows.map((r) => r.EventId)).size).toBe(1);
@@ -175,13 +176,12 @@ describe('mapping is total: every record the doors accept becomes rows the Logs 
   it('declared legacy table: rows within every limit; every property in its typed column or kept in relay_extra_s', () => {
     fc.assert(
       fc.property(genericRecord, (record) => {
-        const recordText = accepted('MyApp', record);
-        fc.pre(recordText !== undefined);
-        const mapped = mapLegacyTable(MYAPP, [recordText!], context('MyApp', '/subscriptions/x'));
+        const recordText = acceptedText('MyApp', record);
+        const mapped = mapLegacyTable(MYAPP, [recordText], context('MyApp', '/subscriptions/x'));
         expectAccepted(MYAPP, mapped);
         const extra = overflowOf(mapped.rows.map((r) => (r.relay_extra_s === undefined ? {} : parseRecordText(String(r.relay_extra_s)).record)));
         const first = mapped.rows[0]!;
-        for (const [name, v] of Object.entries(parseRecordText(recordText!).record)) {
+        for (const [name, v] of Object.entries(parseRecordText(recordText).record)) {
           if (v === null) continue;
           const column = legacyColumn(name, v);
           const inColumn = column !== undefined && column.value !== undefined && first[column.column] !== undefined && (first[column.column] === column.value || String(first[column.column]).endsWith('…[truncated by relay]'));
@@ -196,17 +196,16 @@ describe('mapping is total: every record the doors accept becomes rows the Logs 
   it('Keeper → Sentinel stream and Keeper_CL: rows within every limit; data reassembles to every attribute', () => {
     fc.assert(
       fc.property(keeperRecord, (record) => {
-        const recordText = accepted('Keeper', record);
-        fc.pre(recordText !== undefined);
-        const sentinel = mapKeeperToSentinel([recordText!], context('Keeper', '/subscriptions/x'));
+        const recordText = acceptedText('Keeper', record);
+        const sentinel = mapKeeperToSentinel([recordText], context('Keeper', '/subscriptions/x'));
         expectAccepted(STREAMS.keeperSentinel, sentinel);
         const data = overflowOf(sentinel.rows.map((r) => r.data as RecordObject));
-        const parsed = parseRecordText(recordText!);
+        const parsed = parseRecordText(recordText);
         const attributes = withUnholdableAsText(normalizeKeeperEvent(parsed.record).attributes, '', []) as RecordObject;
         // A sender property named like one of the relay's keys is kept under <name>_sent.
         for (const [name, v] of Object.entries(attributes)) expect(byJson(Object.hasOwn(data, `${name}_sent`) ? data[`${name}_sent`] : data[name]), name).toBe(byJson(v));
         expect(data.relay_resource_id).toBe('/subscriptions/x');
-        expectAccepted(STREAMS.keeperLegacyCl, mapKeeperToLegacyCl([recordText!], context('Keeper')));
+        expectAccepted(STREAMS.keeperLegacyCl, mapKeeperToLegacyCl([recordText], context('Keeper')));
       }),
       RUNS,
     );
