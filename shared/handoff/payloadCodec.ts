@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { brotliCompress, brotliCompressSync, brotliDecompressSync, constants, createBrotliDecompress } from 'node:zlib';
+import { brotliCompress, brotliCompressSync, brotliDecompress, brotliDecompressSync, constants, createBrotliDecompress } from 'node:zlib';
 
 /**
  * How request bodies are compressed into queue messages and claim-check blobs: Brotli at quality 0 (the envelope
@@ -17,9 +17,15 @@ const OPTIONS = { params: { [constants.BROTLI_PARAM_QUALITY]: 0, [constants.BROT
 const SYNC_MAX_BYTES = 512 * 1024;
 
 const compressAsync = promisify(brotliCompress);
+const decompressAsync = promisify(brotliDecompress);
 
 export async function compressPayload(body: Buffer): Promise<Buffer> {
   return body.length <= SYNC_MAX_BYTES ? brotliCompressSync(body, OPTIONS) : compressAsync(body, OPTIONS);
+}
+
+/** A whole payload decompressed at once (tools and tests inspecting messages; delivery reads decompressedChunks). */
+export async function decompressPayload(data: Buffer): Promise<Buffer> {
+  return data.length <= SYNC_MAX_BYTES / 4 ? brotliDecompressSync(data) : decompressAsync(data);
 }
 
 /**
